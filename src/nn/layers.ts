@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ForwardMode, NodeSpec } from './network.ts';
+
+const BN_EPS = 1e-5;
+
+/** Batch norm with batch statistics and the init affine (γ = 1, β = 0), as a custom gradient that keeps
+ * only x̂ and 1/σ: tfjs's own gradient tiles every statistic to activation size, which dominates on wasm. */
+function batchNormTrain(x: tf.Tensor4D, onVariance?: (v: tf.Tensor) => void): tf.Tensor4D {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  onVariance?.(variance);
+  const f = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
+    const xhat = tf.mul(tf.sub(input, mean), invStd);
+    save([xhat, invStd]);
+    return {
+      value: xhat,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, inv] = saved;
+        const dyMean = tf.mean(dy, [0, 1, 2]);
+        const dyXhMean = tf.mean(tf.mul(dy, xh), [0, 1, 2]);
+        return [tf.mul(tf.sub(tf.sub(dy, dyMean), tf.mul(xh, dyXhMean)), inv)];
+      },
+    };
+  });
+  return f(x) as tf.Tensor4D;
+}
+
+/** y = x / max(x) with max treated as a constant, reporting ln(max): a legal rescale at a graph cut of
+ * synflow's positively homogeneous network (the scores scale by the same factor, undone in log space). */
+function rescaleByMax(x: tf.Tensor, onCut: (logScale: tf.Scalar) => void): tf.Tensor {
+  const m = tf.max(x);
+  const safe = tf.where(tf.greater(m, 0), m, tf.onesLike(m));
+  onCut(tf.log(safe) as tf.Scalar);
+  const f = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([safe]);
+    return { value: tf.div(input, safe), gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => [tf.div(dy, s)] };
+  });
+  return f(x);
+}
+
+/** The layer operations a network's forward function is written with, bound to one forward mode. */
+export class LayerOps {
+  constructor(readonly mode: ForwardMode) {}
+
+  private nodeOutput(node: NodeSpec, y: tf.Tensor): tf.Tensor {
+    const probe = this.mode.probes?.[node.name];
+    const out = probe ? tf.add(y, probe) : y;
+    this.mode.onNodeOutput?.(node, out);
+    return out;
+  }
+
+  /** Convolution of a node; `pad` is symmetric zero padding in pixels (PyTorch semantics). */
+  conv(node: NodeSpec, x: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+    const w = this.mode.weights[node.name] as tf.Tensor4D;
+    const padding = pad === 0 ? 'valid' : ([[0, 0], [pad, pad], [pad, pad], [0, 0]] as [number, number][]);
+    const y = tf.conv2d(x, w, stride, padding);
+    return this.nodeOutput(node, y) as tf.Tensor4D;
+  }
+
+  linear(node: NodeSpec, x: tf.Tensor2D): tf.Tensor2D {
+    const w = this.mode.weights[node.name] as tf.Tensor2D;
+    const b = this.mode.biases[node.name];
+    const y = b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w);
+    return this.nodeOutput(node, y) as tf.Tensor2D;
+  }
+
+  batchNorm(x: tf.Tensor4D): tf.Tensor4D {
+    return this.mode.batchNorm ? batchNormTrain(x, this.mode.onBatchNormVariance) : x;
+  }
+
+  /** ReLU; `feeds` is the node whose op starts with this ReLU (ReLU-Conv-BN), for per-node statistics. */
+  relu(x: tf.Tensor4D, feeds: NodeSpec | null): tf.Tensor4D {
+    this.mode.onReluInput?.(feeds, x);
+    return tf.relu(x);
+  }
+
+  /** A point every path of the network crosses: where synflow may rescale. */
+  cut<T extends tf.Tensor>(x: T): T {
+    return (this.mode.onCut ? rescaleByMax(x, this.mode.onCut) : x) as T;
+  }
+
+  preGap(x: tf.Tensor4D): tf.Tensor4D {
+    this.mode.onPreGap?.(x);
+    return x;
+  }
+}

@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs';
+import { logAbsDet } from '../util/linalg.ts';
+import type { NodeProxy } from './proxy.ts';
+
+/** Hamming kernel K = c·cᵀ + (1−c)·(1−c)ᵀ of the binary codes c = [x > 0] of a ReLU input [m, …]. */
+export function reluCodeKernel(x: tf.Tensor): tf.Tensor2D {
+  const codes = tf.cast(tf.greater(x, 0), 'float32').reshape([x.shape[0], -1]) as tf.Tensor2D;
+  const inv = tf.sub(1, codes) as tf.Tensor2D;
+  return tf.add(tf.matMul(codes, codes, false, true), tf.matMul(inv, inv, false, true));
+}
+
+/** ln|det K| of a kernel, null when singular (e.g. a ReLU whose input is all zero). */
+export function kernelLogDet(k: ArrayLike<number>, n: number): number | null {
+  const v = logAbsDet(k, n);
+  return Number.isFinite(v) ? v : null;
+}
+
+/** NASWOT (Mellor et al. 2021) per node: ln|det K| of the codes of the ReLU that starts the node's op.
+ * With micro-batches, K is block-diagonal (codes are not compared across micro-batches). */
+export const nwotNode: NodeProxy = {
+  name: 'nwot',
+  description: 'NASWOT log-determinant of the ReLU codes entering the node (null without a ReLU)',
+  level: 'node',
+  pass: 'loss',
+  perMicroBatch: (n) => {
+    if (!n.reluInput) return null;
+    const m = n.reluInput.shape[0];
+    const k = reluCodeKernel(n.reluInput);
+    const value = kernelLogDet(k.dataSync(), m);
+    k.dispose();
+    return value;
+  },
+  value: (_n, _b, partial) => partial,
+};

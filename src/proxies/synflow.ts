@@ -1,0 +1,16 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NodeProxy } from './proxy.ts';
+
+/** SynFlow Σ θ ⊙ ∂R/∂θ with |θ|, no BN, all-ones input (Tanaka et al. 2020; zero-cost-nas reference).
+ * Deep nets exceed float32 (≈1e48 for NB201's heaviest cell), so the pass rescales at graph cuts and the
+ * table stores ln(1 + score), finite for every cell; exp(v) − 1 recovers the score in float64. */
+export const synflow: NodeProxy = {
+  name: 'synflow',
+  description: 'ln(1 + synaptic flow score) of the weight',
+  level: 'node',
+  pass: 'synflow',
+  value: (n) => {
+    const scaled = tf.sum(tf.mul(n.weight.abs(), n.synflowGrad!));
+    return tf.softplus(tf.add(tf.log(scaled), n.synflowLogScale!)) as tf.Scalar;
+  },
+};
