@@ -28,40 +28,35 @@ export function convPads(inShape: Shape4, filterShape: Shape4, strides: Pair, di
 
 const allOne = (p: Pair) => p[0] === 1 && p[1] === 1;
 
-/** Forward conv with explicit pads; negative pads crop the input. */
-function convWithPads(x: tf.Tensor4D, filter: tf.Tensor4D, strides: Pair, dilations: Pair, p: Pads,
-  depthwise: boolean): tf.Tensor4D {
-  const [, h, w] = x.shape;
-  const ct = Math.max(0, -p.top), cb = Math.max(0, -p.bottom);
-  const cl = Math.max(0, -p.left), cr = Math.max(0, -p.right);
-  if (ct + cb + cl + cr > 0) x = tf.slice(x, [0, ct, cl, 0], [-1, h - ct - cb, w - cl - cr, -1]);
-  const pad = [[0, 0], [Math.max(0, p.top), Math.max(0, p.bottom)],
-    [Math.max(0, p.left), Math.max(0, p.right)], [0, 0]];
-  // runKernel, not tf.conv2d: the op refuses strides > 1 together with dilations > 1, which the
-  // conv-as-gradient formulations below need on the backends whose kernels allow it.
-  return tf.engine().runKernel(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', { x, filter },
-    { strides, pad, dilations, dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as tf.NamedAttrMap,
-  ) as tf.Tensor4D;
+/** Writes the dilation into the filter as zeros: [kh, kw, ..] -> [(kh-1)d+1, (kw-1)d+1, ..]. */
+function zeroDilate(filter: tf.Tensor4D, [dh, dw]: Pair): tf.Tensor4D {
+  const [kh, kw, ci, co] = filter.shape;
+  return tf.pad(filter.reshape([kh, 1, kw, 1, ci * co]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0]])
+    .reshape([kh * dh, kw * dw, ci, co])
+    .slice([0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]);
 }
 
-/** Forward conv2d / depthwiseConv2d with resolved pads, allowing a stride > 1 together with a
- * dilation > 1 (which XNNPACK runs directly; other backends get a stride-1 conv, subsampled). */
+/** Forward conv2d / depthwiseConv2d with resolved pads; negative pads crop the input. Any stride
+ * and dilation: XNNPACK runs every combination, other backends get the dilation written into the
+ * filter where their kernels refuse it (tfjs-core's cpu kernels: stride > 1 with dilation > 1;
+ * TensorFlow's depthwise kernel: any dilation). */
 export function convForward(x: tf.Tensor4D, filter: tf.Tensor4D, strides: Pair, dilations: Pair, p: Pads,
   depthwise: boolean): tf.Tensor4D {
-  if (allOne(strides) || allOne(dilations) || tf.getBackend() === 'wasm') {
-    return convWithPads(x, filter, strides, dilations, p, depthwise);
-  }
   return tf.tidy(() => {
-    const [b, h, w] = x.shape;
-    const ekh = (filter.shape[0] - 1) * dilations[0] + 1, ekw = (filter.shape[1] - 1) * dilations[1] + 1;
-    const oh = Math.floor((h + p.top + p.bottom - ekh) / strides[0]) + 1;
-    const ow = Math.floor((w + p.left + p.right - ekw) / strides[1]) + 1;
-    const full = convWithPads(x, filter, [1, 1], dilations, {
-      top: p.top, left: p.left,
-      bottom: (oh - 1) * strides[0] + ekh - h - p.top, right: (ow - 1) * strides[1] + ekw - w - p.left,
-    }, depthwise);
-    return tf.stridedSlice(full, [0, 0, 0, 0], [b, full.shape[1], full.shape[2], full.shape[3]],
-      [1, strides[0], strides[1], 1]) as tf.Tensor4D;
+    if (!allOne(dilations) && (depthwise || !allOne(strides)) && tf.getBackend() !== 'wasm') {
+      filter = zeroDilate(filter, dilations);
+      dilations = [1, 1];
+    }
+    const [, h, w] = x.shape;
+    const ct = Math.max(0, -p.top), cb = Math.max(0, -p.bottom);
+    const cl = Math.max(0, -p.left), cr = Math.max(0, -p.right);
+    if (ct + cb + cl + cr > 0) x = tf.slice(x, [0, ct, cl, 0], [-1, h - ct - cb, w - cl - cr, -1]);
+    const pad = [[0, 0], [Math.max(0, p.top), Math.max(0, p.bottom)],
+      [Math.max(0, p.left), Math.max(0, p.right)], [0, 0]];
+    // runKernel, not tf.conv2d: the ops refuse strides > 1 together with dilations > 1.
+    return tf.engine().runKernel(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', { x, filter },
+      { strides, pad, dilations, dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor4D;
   });
 }
 
@@ -88,8 +83,8 @@ export function convBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inShape:
     };
     const dyz = spread(dy, strides);
     const flipped = tf.reverse(filter, [0, 1]);
-    if (!depthwise) return convWithPads(dyz, flipped.transpose([0, 1, 3, 2]), [1, 1], dilations, pads, false);
-    if (m === 1) return convWithPads(dyz, flipped, [1, 1], dilations, pads, true);
+    if (!depthwise) return convForward(dyz, flipped.transpose([0, 1, 3, 2]), [1, 1], dilations, pads, false);
+    if (m === 1) return convForward(dyz, flipped, [1, 1], dilations, pads, true);
     // Channel multiplier > 1: one depthwise conv per multiplier index, summed.
     const [b, zh, zw] = dyz.shape;
     const c = inShape[3];
@@ -98,7 +93,7 @@ export function convBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inShape:
     for (let i = 0; i < m; i++) {
       const dyi = dy5.slice([0, 0, 0, 0, i], [-1, -1, -1, -1, 1]).reshape([b, zh, zw, c]) as tf.Tensor4D;
       const fi = flipped.slice([0, 0, 0, i], [-1, -1, -1, 1]);
-      parts.push(convWithPads(dyi, fi, [1, 1], dilations, pads, true));
+      parts.push(convForward(dyi, fi, [1, 1], dilations, pads, true));
     }
     return tf.addN(parts);
   });
@@ -130,7 +125,7 @@ export function convBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape:
       right: (kw - 1) * dilations[1] + (gw - 1) * rate[1] + 1 - w - p.left,
     };
     if (!depthwise) {
-      const out = convWithPads(x.transpose([3, 1, 2, 0]), g.transpose([1, 2, 0, 3]), dilations, rate, pads, false);
+      const out = convForward(x.transpose([3, 1, 2, 0]), g.transpose([1, 2, 0, 3]), dilations, rate, pads, false);
       return out.transpose([1, 2, 0, 3]);
     }
     // Depthwise: batch and channel merge into one channel axis, dy becomes a depthwise filter per
@@ -139,7 +134,7 @@ export function convBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape:
     const m = filterShape[3];
     const xin = x.transpose([1, 2, 0, 3]).reshape([1, h, w, b * c]) as tf.Tensor4D;
     const f = g.transpose([1, 2, 0, 3]).reshape([gh, gw, b * c, m]) as tf.Tensor4D;
-    const out = convWithPads(xin, f, dilations, rate, pads, true);
+    const out = convForward(xin, f, dilations, rate, pads, true);
     return out.reshape([kh, kw, b, c * m]).sum(2).reshape(filterShape);
   });
 }

@@ -8,7 +8,8 @@ const BN_EPS = 1e-5;
 function batchNormTrain(x: tf.Tensor4D, onVariance?: (v: tf.Tensor) => void): tf.Tensor4D {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   onVariance?.(variance);
-  const f = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
     const xhat = tf.mul(tf.sub(input, mean), invStd);
     save([xhat, invStd]);
@@ -31,7 +32,8 @@ function rescaleByMax(x: tf.Tensor, onCut: (logScale: tf.Scalar) => void): tf.Te
   const m = tf.max(x);
   const safe = tf.where(tf.greater(m, 0), m, tf.onesLike(m));
   onCut(tf.log(safe) as tf.Scalar);
-  const f = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     save([safe]);
     return { value: tf.div(input, safe), gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => [tf.div(dy, s)] };
   });
@@ -52,8 +54,12 @@ export class LayerOps {
   /** Convolution of a node; `pad` is symmetric zero padding in pixels (PyTorch semantics). */
   conv(node: NodeSpec, x: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
     const w = this.mode.weights[node.name] as tf.Tensor4D;
-    const padding = pad === 0 ? 'valid' : ([[0, 0], [pad, pad], [pad, pad], [0, 0]] as [number, number][]);
-    const y = tf.conv2d(x, w, stride, padding);
+    // PyTorch pads symmetrically; tfjs 'same' pads bottom/right only at stride 2, and the native backend
+    // has no explicit padding, so stride > 1 pads the input first.
+    const k = w.shape[0];
+    const y = pad === 0 ? tf.conv2d(x, w, stride, 'valid')
+      : stride === 1 && 2 * pad === k - 1 ? tf.conv2d(x, w, 1, 'same')
+      : tf.conv2d(tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), w, stride, 'valid');
     return this.nodeOutput(node, y) as tf.Tensor4D;
   }
 

@@ -35,6 +35,22 @@ function microBatches(n: number, m: number): [number, number][] {
   return out;
 }
 
+/** 0 · Σ vars: connects layers whose output never reaches the logits (e.g. a conv into a cell node
+ * with no path to the output) so that tfjs gives them their true gradient, zero, instead of failing. */
+const reachAll = (vars: tf.Tensor[]) => tf.mul(tf.addN(vars.map((v) => tf.sum(v))), 0);
+
+/** Runs a proxy's statistic in its own tidy scope: only a returned tensor outlives it. */
+function tidyValue(f: () => tf.Scalar | number | null): tf.Scalar | number | null {
+  let plain: number | null = null;
+  const kept = tf.tidy(() => {
+    const v = f();
+    if (v instanceof tf.Tensor) return v;
+    plain = v;
+    return undefined;
+  });
+  return kept ? (kept as tf.Scalar) : plain;
+}
+
 /** Keeps a tensor created inside a gradient scope alive past it (as its own handle, because the tape
  * may dispose the tensors it saved for the backward pass). */
 const keepCopy = (x: tf.Tensor) => tf.keep(tf.clone(x));
@@ -78,7 +94,7 @@ function lossGradients(
         };
       }
       const logits = net.forward(xs, mode);
-      return tf.mul(tf.losses.softmaxCrossEntropy(ys, logits), m / B) as tf.Scalar;
+      return tf.add(tf.mul(tf.losses.softmaxCrossEntropy(ys, logits), m / B), reachAll(vars));
     };
     const grads = tf.grads(f)([...nodes.map((n) => weights[n.name]), ...probeList]);
     if (visit) {
@@ -128,7 +144,7 @@ export function measureNetwork(
             const part = partials.get(p.name)!;
             const pending: { i: number; t: tf.Scalar }[] = [];
             nodes.forEach((node, i) => {
-              const v = tf.tidy(() => p.perMicroBatch!({ node, act: acts.get(node)!, actGrad: actGrads.get(node)!, reluInput: reluInputs.get(node)?.[0] }));
+              const v = tidyValue(() => p.perMicroBatch!({ node, act: acts.get(node)!, actGrad: actGrads.get(node)!, reluInput: reluInputs.get(node)?.[0] }));
               if (v === null || part[i] === null) part[i] = null;
               else if (typeof v === 'number') part[i] = part[i]! + v;
               else pending.push({ i, t: v });
@@ -180,7 +196,7 @@ export function measureNetwork(
       nodes.forEach((n, i) => { w[n.name] = vars[i]; });
       // Biases only add a constant to R: they change no weight gradient, so they are left out.
       const mode: ForwardMode = { weights: w, biases: {}, batchNorm: false, onCut: (s) => logScales.push(keepCopy(s) as tf.Scalar) };
-      return tf.sum(net.forward(ones, mode)) as tf.Scalar;
+      return tf.add(tf.sum(net.forward(ones, mode)), reachAll(vars));
     };
     const grads = tf.grads(f)(abs);
     const logScale = tf.tidy(() => (logScales.length ? tf.addN(logScales) : tf.scalar(0)).dataSync()[0]);
@@ -236,7 +252,7 @@ export function measureNetwork(
   for (const p of proxies.node) {
     const values = new Array<number | null>(nodes.length).fill(null);
     totals.forEach((t, i) => {
-      const v = tf.tidy(() => p.value(t, B, partials.get(p.name)?.[i] ?? null));
+      const v = tidyValue(() => p.value(t, B, partials.get(p.name)?.[i] ?? null));
       if (v === null || typeof v === 'number') values[i] = v;
       else pending.push({ proxy: p.name, i, t: v });
     });

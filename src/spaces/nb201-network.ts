@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { LayerOps } from '../nn/layers.ts';
 import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
+import { NB201_EDGES } from './nb201-cell.ts';
 
 /** The NAS-Bench-201 macro skeleton (xautodl TinyNetwork): stem conv3x3+BN, three stages of N cells at
  * C, 2C, 4C channels with residual reduction blocks between them, BN+ReLU, global pool, linear head. */
 const C = 16;
 const N = 5;
-/** Cell edges in arch-string order: (from, to). */
-export const NB201_EDGES: ReadonlyArray<readonly [number, number]> = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]];
 
 /** One fixed position a conv or linear layer can occupy; `node` k means the same slot in every cell. */
 export interface Nb201Slot {

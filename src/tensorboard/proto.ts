@@ -1,6 +1,7 @@
 // The subset of TensorFlow's event.proto / summary.proto / tensor.proto that the SummaryWriter
 // emits. Field numbers follow tensorboard/compat/proto; the oneofs matter because protobufjs
 // (like protoc) only serialises a default value such as simple_value = 0 when it is a oneof member.
+// Enum fields (dtype, data_class) are declared as int32: same wire encoding, no enum tables needed.
 import protobuf from 'protobufjs';
 
 const SCHEMA = `
@@ -108,7 +109,6 @@ export interface EventMessage {
   summary?: { value: SummaryValue[] };
 }
 
-// Enums are declared as int32 above: same wire encoding, and no enum definitions to carry.
 const EventType = protobuf.parse(SCHEMA, { keepCase: true }).root.lookupType('tensorboard.Event');
 
 export function encodeEvent(event: EventMessage): Uint8Array {

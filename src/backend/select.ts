@@ -1,0 +1,63 @@
+// Picks the TensorFlow.js backend. The native TensorFlow bindings are optional packages (their
+// install downloads libtensorflow), so they are imported dynamically and may be absent.
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.ts';
+import { registerWasmGradients } from './wasm-gradients.ts';
+
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+const NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+
+/** Loads the first native binding that imports; returns why none did otherwise. */
+async function loadTensorflow(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const reasons: string[] = [];
+  for (const pkg of NODE_PACKAGES) {
+    try {
+      // A variable specifier: the packages are optional and have no types here.
+      await import(pkg);
+      if (await tf.setBackend('tensorflow')) return { ok: true };
+      reasons.push(`${pkg} did not initialise`);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') {
+        reasons.push(`${pkg}: ${String((err as Error).message ?? err).split('\n')[0]}`);
+      }
+    }
+  }
+  return { ok: false, reason: reasons.join('; ') };
+}
+
+async function useWasm(): Promise<boolean> {
+  // The Node build finds its .wasm next to its own script (__dirname), so the cwd does not matter.
+  registerWasmGradients();
+  return tf.setBackend('wasm');
+}
+
+/** Activates a backend and reports it on stderr; returns the name of the active backend. */
+export async function selectBackend(name: BackendName): Promise<string> {
+  switch (name) {
+    case 'tensorflow': {
+      const r = await loadTensorflow();
+      if (!r.ok) {
+        throw new UserError(r.reason
+          ? `backend 'tensorflow' failed to load (${r.reason})`
+          : "backend 'tensorflow' needs @tensorflow/tfjs-node: run `npm install @tensorflow/tfjs-node` " +
+            '(or @tensorflow/tfjs-node-gpu), or use the wasm backend');
+      }
+      break;
+    }
+    case 'wasm':
+      if (!(await useWasm())) throw new UserError("backend 'wasm' failed to initialise");
+      break;
+    case 'cpu':
+      await tf.setBackend('cpu');
+      break;
+    case 'auto':
+      if (!(await loadTensorflow()).ok && !(await useWasm())) await tf.setBackend('cpu');
+      break;
+  }
+  await tf.ready();
+  const active = tf.getBackend();
+  process.stderr.write(`parzc: backend ${active}\n`);
+  return active;
+}

@@ -1,0 +1,169 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { selectBackend } from '../backend/select.ts';
+import { projectRoot } from '../data/paths.ts';
+import { UserError } from '../errors.ts';
+import { NETWORK_PROXIES, NODE_PROXIES, resolveProxies } from '../proxies/registry.ts';
+import { getSpace } from '../spaces/index.ts';
+import { Journal } from './journal.ts';
+import { makePlan, shardPlan, type PlannedArch } from './plan.ts';
+import { Progress } from './progress.ts';
+import { decodeRecord, type CellRecord } from './record.ts';
+import { settingsKey, type HarvestSettings, type RunOptions } from './settings.ts';
+import { cellsTablePath, readTable, tablesToRecords, writeTables, type TableMeta } from './table.ts';
+import type { FromWorker, ToWorker } from './worker.ts';
+
+const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
+const workerPath = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts');
+
+export const journalPath = (out: string) => `${out}.journal`;
+
+/** Schema metadata and dictionaries of a harvest's tables. */
+function tableMeta(settings: HarvestSettings, backend: string, archs: string[], done: number, planned: number): TableMeta {
+  const space = getSpace(settings.space);
+  const proxies = resolveProxies(settings.proxies);
+  const nodeProxies = proxies.node.map((p) => p.name);
+  const networkProxies = proxies.network.map((p) => p.name);
+  const describe = (names: string[], reg: ReadonlyMap<string, { description: string }>) =>
+    Object.fromEntries(names.map((n) => [n, reg.get(n)!.description]));
+  return {
+    nodeProxies, networkProxies, archs,
+    slotNames: space.slots.map((s) => s.name),
+    nodeTypes: [...new Set(archs.flatMap((a) => space.build(a, 10).nodes.map((n) => n.type)))].sort(),
+    metadata: {
+      space: settings.space, dataset: settings.dataset, batch_size: String(settings.batchSize),
+      micro_batch: String(settings.microBatch), seed: String(settings.seed), archs: settings.archs,
+      shard: settings.shard ?? '', proxies: settings.proxies.join(','), node_proxies: nodeProxies.join(','),
+      network_proxies: networkProxies.join(','), backend, parzc_version: version,
+      cells: String(done), planned_cells: String(planned), complete: String(done === planned),
+      settings: settingsKey(settings, backend),
+      proxy_descriptions: JSON.stringify({ ...describe(nodeProxies, NODE_PROXIES), ...describe(networkProxies, NETWORK_PROXIES) }),
+      slots: JSON.stringify(space.slots),
+    },
+  };
+}
+
+/** Seeds a fresh journal from a previous (possibly partial) output table with the same settings, so a
+ * committed partial table resumes like a journal. */
+function journalFromTable(out: string, key: string, plan: PlannedArch[]): Journal | null {
+  if (!existsSync(out)) return null;
+  const nodes = readTable(out);
+  const meta = nodes.schema.metadata;
+  if (meta.get('settings') !== key) {
+    throw new UserError(`${out} exists with other settings (${meta.get('settings')}); choose another --out or delete it`);
+  }
+  const records = tablesToRecords(nodes, readTable(cellsTablePath(out)), meta.get('node_proxies')!.split(',').filter(Boolean),
+    meta.get('network_proxies')!.split(',').filter(Boolean));
+  records.forEach((r, i) => {
+    if (plan[i]?.arch !== r.arch) throw new UserError(`${out}: row for ${r.arch} is not in plan order; delete it to start over`);
+    r.position = plan[i].position;
+  });
+  const journal = Journal.open(journalPath(out), key);
+  for (const r of records.slice(journal.done)) journal.append(r);
+  journal.close();
+  return Journal.open(journalPath(out), key);
+}
+
+export interface HarvestResult {
+  done: number;
+  planned: number;
+  complete: boolean;
+  backend: string;
+  /** tf.memory().numTensors reported by the workers after each cell (leak check). */
+  tensorCounts: number[];
+}
+
+/** Harvests the planned architectures with `workers` processes into `out` (nodes) and its cells table.
+ * Resumable: finished cells are journalled in plan order; a rerun continues after the last one. */
+export async function harvest(settings: HarvestSettings, run: RunOptions): Promise<HarvestResult> {
+  const space = getSpace(settings.space);
+  resolveProxies(settings.proxies); // fail fast on an unknown name
+  const archs = makePlan(space, settings.archs, settings.seed);
+  const plan = shardPlan(space, archs, settings.shard);
+  const backend = await selectBackend(run.backend);
+  const key = settingsKey(settings, backend);
+  const jpath = journalPath(run.out);
+  const journal = existsSync(jpath) ? Journal.open(jpath, key) : journalFromTable(run.out, key, plan) ?? Journal.open(jpath, key);
+  const todo = plan.slice(journal.done);
+  process.stderr.write(`parzc: harvest ${settings.space}: ${plan.length} cells planned, ${journal.done} already done, ${todo.length} to go\n`);
+
+  const tensorCounts: number[] = [];
+  let done = journal.done;
+  if (todo.length) {
+    const progress = new Progress(plan.length, done);
+    try {
+      await runWorkers(settings, run, todo, (r, numTensors) => {
+        journal.append(r);
+        tensorCounts.push(numTensors);
+        progress.update(++done);
+      });
+    } finally {
+      journal.close();
+      progress.end(done);
+    }
+  } else journal.close();
+
+  const complete = done === plan.length;
+  const planned = plan.slice(0, done);
+  await writeTables(run.out, Journal.records(jpath), tableMeta(settings, backend, planned.map((p) => p.arch), done, plan.length));
+  if (complete) unlinkSync(jpath);
+  process.stderr.write(`parzc: wrote ${run.out} and ${cellsTablePath(run.out)} (${done}/${plan.length} cells)\n`);
+  return { done, planned: plan.length, complete, backend, tensorCounts };
+}
+
+/** Sends jobs to long-lived worker processes and hands back results in plan order (a reorder buffer),
+ * so the journal is always a prefix of the plan. */
+async function runWorkers(settings: HarvestSettings, run: RunOptions, todo: PlannedArch[],
+  onRecord: (r: CellRecord, numTensors: number) => void): Promise<void> {
+  const nWorkers = Math.max(1, Math.min(run.workers, todo.length));
+  const buffer = new Map<number, { r: CellRecord; t: number }>();
+  const todoIndex = new Map(todo.map((p, i) => [p.position, i]));
+  let nextToWrite = 0; // index into todo
+  let nextToSend = 0;
+  const children: ChildProcess[] = [];
+  const stopAll = () => children.forEach((c) => c.connected && c.kill());
+  const onSignal = () => {
+    stopAll();
+    process.stderr.write('\nparzc: interrupted; rerun the same command to resume\n');
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let finished = 0;
+      const fail = (e: Error) => { stopAll(); reject(e); };
+      for (let w = 0; w < nWorkers; w++) {
+        const child = fork(workerPath, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        children.push(child);
+        const sendNext = () => {
+          if (nextToSend < todo.length) child.send({ type: 'job', job: todo[nextToSend++] } satisfies ToWorker);
+          else { child.disconnect(); if (++finished === nWorkers && nextToWrite === todo.length) resolve(); }
+        };
+        child.on('message', (m: FromWorker) => {
+          if (m.type === 'ready') sendNext();
+          else if (m.type === 'error') fail(m.user ? new UserError(m.message) : new Error(`worker failed: ${m.message}`));
+          else {
+            const r = decodeRecord(m.record);
+            buffer.set(todoIndex.get(r.position)!, { r, t: m.numTensors });
+            while (buffer.has(nextToWrite)) {
+              const { r: rec, t } = buffer.get(nextToWrite)!;
+              buffer.delete(nextToWrite++);
+              onRecord(rec, t);
+            }
+            sendNext();
+          }
+        });
+        child.on('exit', (code, signal) => {
+          if (nextToWrite < todo.length && (code !== 0 || signal)) fail(new UserError(`harvest worker ${w} died (${signal ?? `exit ${code}`}); rerun the same command to resume`));
+        });
+        child.send({ type: 'init', settings, backend: run.backend } satisfies ToWorker);
+      }
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

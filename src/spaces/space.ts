@@ -1,0 +1,29 @@
+import type { Network } from '../nn/network.ts';
+
+/** A fixed layer position of a space's networks; node `slot` means the same layer in every architecture. */
+export interface SlotInfo {
+  slot: number;
+  name: string;
+  /** Free-form description (stage, cell, edge, channels, resolution…), written into table metadata. */
+  meta: Record<string, string | number>;
+}
+
+/** A NAS search space: the harvester and trainer see spaces only through this interface. */
+export interface SearchSpace {
+  name: string;
+  description: string;
+  /** All layer slots, in definition order. */
+  slots: readonly SlotInfo[];
+  /** Validates an architecture string and returns its canonical text form (throws UserError). */
+  parse(arch: string): string;
+  /** Every architecture in the benchmark's official order, when the space is enumerable. */
+  enumerate(): readonly string[];
+  /** Official index of an architecture (−1 when the space has none). */
+  indexOf(arch: string): number;
+  /** Key of the architecture's isomorphism class: equal keys compute the same function. */
+  isomorphismKey(arch: string): string;
+  /** Fixed-length op encoding of the architecture (e.g. one-hot ops per edge). */
+  encode(arch: string): Float32Array;
+  /** The network at initialisation shape (weights are drawn separately). */
+  build(arch: string, numClasses: number): Network;
+}
