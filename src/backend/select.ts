@@ -6,12 +6,12 @@ import { registerWasmGradients } from './wasm-gradients.ts';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
-const NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 
 /** Loads the first native binding that imports; returns why none did otherwise. */
-async function loadTensorflow(): Promise<{ ok: true } | { ok: false; reason: string }> {
+async function loadTensorflow(packages: string[]): Promise<{ ok: true } | { ok: false; reason: string }> {
   const reasons: string[] = [];
-  for (const pkg of NODE_PACKAGES) {
+  for (const pkg of packages) {
     try {
       // A variable specifier: the packages are optional and have no types here.
       await import(pkg);
@@ -33,11 +33,12 @@ async function useWasm(): Promise<boolean> {
   return tf.setBackend('wasm');
 }
 
-/** Activates a backend and reports it on stderr; returns the name of the active backend. */
-export async function selectBackend(name: BackendName): Promise<string> {
+/** Activates a backend and reports it on stderr; returns the name of the active backend.
+ * nativePackages: the TensorFlow bindings to try, in order (tests pass absent ones). */
+export async function selectBackend(name: BackendName, nativePackages = NATIVE_PACKAGES): Promise<string> {
   switch (name) {
     case 'tensorflow': {
-      const r = await loadTensorflow();
+      const r = await loadTensorflow(nativePackages);
       if (!r.ok) {
         throw new UserError(r.reason
           ? `backend 'tensorflow' failed to load (${r.reason})`
@@ -53,7 +54,7 @@ export async function selectBackend(name: BackendName): Promise<string> {
       await tf.setBackend('cpu');
       break;
     case 'auto':
-      if (!(await loadTensorflow()).ok && !(await useWasm())) await tf.setBackend('cpu');
+      if (!(await loadTensorflow(nativePackages)).ok && !(await useWasm())) await tf.setBackend('cpu');
       break;
   }
   await tf.ready();

@@ -33,7 +33,7 @@ function zeroDilate(filter: tf.Tensor4D, [dh, dw]: Pair): tf.Tensor4D {
   const [kh, kw, ci, co] = filter.shape;
   return tf.pad(filter.reshape([kh, 1, kw, 1, ci * co]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0]])
     .reshape([kh * dh, kw * dw, ci, co])
-    .slice([0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]);
+    .slice([0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]) as tf.Tensor4D;
 }
 
 /** Forward conv2d / depthwiseConv2d with resolved pads; negative pads crop the input. Any stride
@@ -142,13 +142,13 @@ export function convBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape:
 // ---- kernels -------------------------------------------------------------------------------
 
 type Attrs = Record<string, any>;
+type TensorImpl = (inputs: Record<string, tf.Tensor>, attrs: Attrs) => tf.Tensor;
 
 function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
   const t = inputs[name];
   if (t == null) throw new Error(`kernel input '${name}' is missing`);
   return t;
 }
-type TensorImpl = (inputs: Record<string, tf.Tensor>, attrs: Attrs) => tf.Tensor;
 
 /** A wasm kernel written with tensor ops. Inputs arrive as TensorInfos; wrapping one in a Tensor
  * needs its own reference so that disposing the wrapper leaves the caller's data alone. */

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { BackendName } from '../backend/select.ts';
 import { loadConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
-import { harvest } from '../harvest/run.ts';
+import { harvest, mergeShards } from '../harvest/run.ts';
 import type { HarvestSettings } from '../harvest/settings.ts';
 import { DEFAULT_NETWORK_PROXIES, DEFAULT_NODE_PROXIES } from '../proxies/registry.ts';
 import { cpus } from 'node:os';
@@ -28,7 +28,8 @@ export const harvestCommand: CommandModule = {
     .option('out', { type: 'string', describe: 'output node table (.arrow); the cells table goes beside it' })
     .option('workers', { type: 'number', describe: 'worker processes (default: number of cores)' })
     .option('shard', { type: 'string', describe: 'i/n: compute every n-th planned architecture from the i-th' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] }),
+    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
+    .option('finalize', { type: 'boolean', describe: 'write the tables from the cells done so far, compute nothing' }),
   handler: async (argv: any) => {
     const file = argv.config ? loadConfig(argv.config) as Record<string, any> : {};
     const pick = (k: string, camel: string, dflt: unknown) => argv[k] ?? file[camel] ?? file[k] ?? dflt;
@@ -50,6 +51,18 @@ export const harvestCommand: CommandModule = {
       backend: pick('backend', 'backend', 'auto') as BackendName,
       workers: positiveInt('workers', pick('workers', 'workers', cpus().length)),
       out,
+      finalizeOnly: Boolean(argv.finalize),
     });
+  },
+};
+
+export const mergeCommand: CommandModule = {
+  command: 'merge <shards..>',
+  describe: 'Join the tables of harvest shards (--shard i/n) into one table in plan order',
+  builder: (y) => y
+    .positional('shards', { type: 'string', array: true, describe: 'node tables of the shards' })
+    .option('out', { type: 'string', demandOption: true, describe: 'merged node table (.arrow)' }),
+  handler: async (argv: any) => {
+    await mergeShards(argv.shards, argv.out);
   },
 };

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { harvestCommand } from './harvest.ts';
+import { dataCommand } from './data.ts';
+import { harvestCommand, mergeCommand } from './harvest.ts';
 
 /** Every `parzc <command>`; each lives in its own module under src/commands/. */
-export const commands: CommandModule<any, any>[] = [harvestCommand];
+export const commands: CommandModule<any, any>[] = [harvestCommand, mergeCommand, dataCommand];

@@ -66,6 +66,34 @@ function journalFromTable(out: string, key: string, plan: PlannedArch[]): Journa
   return Journal.open(journalPath(out), key);
 }
 
+/** Joins the tables of shards `i/n` of one harvest (same settings otherwise) into one table in plan order. */
+export async function mergeShards(paths: string[], out: string): Promise<number> {
+  if (!paths.length) throw new UserError('merge needs at least one shard table');
+  let base: { settings: HarvestSettings; backend: string } | null = null;
+  const byArch = new Map<string, CellRecord>();
+  for (const p of paths) {
+    const nodes = readTable(p);
+    const meta = nodes.schema.metadata;
+    const { backend, ...settings } = JSON.parse(meta.get('settings') ?? 'null') ?? {};
+    if (!settings.space) throw new UserError(`${p} has no parzc harvest settings in its metadata`);
+    const unsharded = JSON.stringify({ ...settings, shard: null });
+    if (base && (JSON.stringify({ ...base.settings, shard: null }) !== unsharded || base.backend !== backend)) {
+      throw new UserError(`${p} was harvested with other settings than ${paths[0]}`);
+    }
+    base ??= { settings, backend };
+    const records = tablesToRecords(nodes, readTable(cellsTablePath(p)), meta.get('node_proxies')!.split(',').filter(Boolean),
+      meta.get('network_proxies')!.split(',').filter(Boolean));
+    for (const r of records) byArch.set(r.arch, r);
+  }
+  const settings = { ...base!.settings, shard: null };
+  const archs = makePlan(getSpace(settings.space), settings.archs, settings.seed);
+  const present = archs.filter((a) => byArch.has(a));
+  await writeTables(out, present.map((a, i) => ({ ...byArch.get(a)!, position: i })),
+    tableMeta(settings, base!.backend, present, present.length, archs.length));
+  process.stderr.write(`parzc: merged ${paths.length} shard tables into ${out} (${present.length}/${archs.length} cells)\n`);
+  return present.length;
+}
+
 export interface HarvestResult {
   done: number;
   planned: number;
@@ -91,7 +119,7 @@ export async function harvest(settings: HarvestSettings, run: RunOptions): Promi
 
   const tensorCounts: number[] = [];
   let done = journal.done;
-  if (todo.length) {
+  if (todo.length && !run.finalizeOnly) {
     const progress = new Progress(plan.length, done);
     try {
       await runWorkers(settings, run, todo, (r, numTensors) => {

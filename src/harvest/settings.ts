@@ -28,4 +28,6 @@ export interface RunOptions {
   backend: BackendName;
   workers: number;
   out: string;
+  /** Only write the tables from the cells already journalled (e.g. to commit a partial harvest). */
+  finalizeOnly?: boolean;
 }

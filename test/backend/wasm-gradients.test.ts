@@ -1,9 +1,10 @@
 // Gradients on wasm (with registerWasmGradients) against the cpu backend's reference kernels.
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dilatedConv2d, dilatedDepthwiseConv2d } from '../../src/backend/dilated-conv.ts';
-import { selectBackend } from '../../src/backend/select.ts';
+import { NATIVE_PACKAGES, selectBackend } from '../../src/backend/select.ts';
 import { registerWasmGradients } from '../../src/backend/wasm-gradients.ts';
 import { UserError } from '../../src/errors.ts';
 
@@ -189,16 +190,31 @@ test('NB201-style and ViT-style networks end to end', async () => {
     [rand([6, 8]), rand([8, 24]), rand([8, 8])]);
 });
 
-test('selectBackend: auto falls through to wasm; tensorflow without tfjs-node is a UserError', async () => {
-  assert.is(await selectBackend('auto'), 'wasm');
+test('selectBackend: auto falls through to wasm; tensorflow without a binding is a UserError', async () => {
+  const prev = tf.getBackend();
+  const absent = ['@tensorflow/parzc-test-absent-binding'];
+  assert.is(await selectBackend('auto', absent), 'wasm');
   try {
-    await selectBackend('tensorflow');
+    await selectBackend('tensorflow', absent);
     assert.unreachable('expected a UserError');
   } catch (err) {
     assert.instance(err, UserError);
     assert.match((err as Error).message, /npm install @tensorflow\/tfjs-node/);
   }
+  // With the real package list too, unless a binding is installed here (importing one would change
+  // the default backend for every later test file in this process).
+  const resolvable = (pkg: string) => { try { createRequire(import.meta.url).resolve(pkg); return true; } catch { return false; } };
+  if (!NATIVE_PACKAGES.some(resolvable)) {
+    assert.is(await selectBackend('auto'), 'wasm');
+    try {
+      await selectBackend('tensorflow');
+      assert.unreachable('expected a UserError');
+    } catch (err) {
+      assert.instance(err, UserError);
+    }
+  }
   assert.is(await selectBackend('cpu'), 'cpu');
+  await tf.setBackend(prev);
   console.log('max relative errors:', Object.entries(worst).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', '));
 });
 
