@@ -40,6 +40,31 @@ function rescaleByMax(x: tf.Tensor, onCut: (logScale: tf.Scalar) => void): tf.Te
   return f(x);
 }
 
+/** Number of in-bounds pixels of each 3×3 window at stride 1 with one pixel of padding, [H, W, 1]. */
+function windowCounts(h: number, w: number): tf.Tensor3D {
+  const span = (i: number, n: number) => Math.min(i + 1, n - 1) - Math.max(i - 1, 0) + 1;
+  const c = new Float32Array(h * w);
+  for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) c[i * w + j] = span(i, h) * span(j, w);
+  return tf.tensor3d(c, [h, w, 1]);
+}
+
+/** 3×3 stride-1 average pool that ignores the padding (PyTorch count_include_pad=False), with a correct
+ * gradient: the stock cpu and wasm gradients divide by the full window at the borders (e.g. 3.56 instead of
+ * 5.28 at a corner), tfjs-node's is right. Backward: dx = count · avgPool(dy / count). */
+export function avgPool3x3(x: tf.Tensor4D): tf.Tensor4D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor4D;
+    return {
+      value: tf.avgPool(input, 3, 1, 'same'),
+      gradFunc: (dy: tf.Tensor) => {
+        const count = windowCounts(input.shape[1], input.shape[2]);
+        return [tf.mul(tf.avgPool(tf.div(dy, count) as tf.Tensor4D, 3, 1, 'same'), count)];
+      },
+    };
+  });
+  return f(x) as tf.Tensor4D;
+}
+
 /** The layer operations a network's forward function is written with, bound to one forward mode. */
 export class LayerOps {
   constructor(readonly mode: ForwardMode) {}

@@ -27,6 +27,10 @@ export interface Measurement {
   nonFinite: string[];
 }
 
+/** Added to batch variances in Zen-NAS's BN scaling term, as in the BN itself: a layer fed only zeros
+ * (after a 'none' edge) would otherwise give ln 0. */
+const BN_EPS = 1e-5;
+
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 function microBatches(n: number, m: number): [number, number][] {
@@ -230,7 +234,7 @@ export function measureNetwork(
       let features: tf.Tensor | null = null;
       const logBn: tf.Tensor[] = [];
       const base: ForwardMode = { weights: gw, biases: {}, batchNorm: true };
-      net.forward(x, { ...base, onPreGap: (f) => { features = f; }, onBatchNormVariance: (v) => logBn.push(tf.log(tf.sqrt(tf.mean(v)))) });
+      net.forward(x, { ...base, onPreGap: (f) => { features = f; }, onBatchNormVariance: (v) => logBn.push(tf.log(tf.sqrt(tf.add(tf.mean(v), BN_EPS)))) });
       let mixed: tf.Tensor | null = null;
       net.forward(tf.add(x, tf.mul(eps, 0.01)) as tf.Tensor4D, { ...base, onPreGap: (f) => { mixed = f; } });
       const dist = tf.mean(tf.sum(tf.abs(tf.sub(features!, mixed!)), [1, 2, 3]));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { LayerOps } from '../nn/layers.ts';
+import { avgPool3x3, LayerOps } from '../nn/layers.ts';
 import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
 import { NB201_EDGES } from './nb201-cell.ts';
 
@@ -128,7 +128,7 @@ export function buildNb201Network(ops: readonly string[], numClasses = 10): Netw
             const node = edgeNodes[edge];
             if (node) terms.push(reluConvBn(node, states[from], 1));
             else if (op === 'skip_connect') terms.push(states[from]);
-            else if (op === 'avg_pool_3x3') terms.push(tf.avgPool(states[from], 3, 1, 'same'));
+            else if (op === 'avg_pool_3x3') terms.push(avgPool3x3(states[from]));
           });
           states.push(terms.length === 0 ? tf.zerosLike(h) : terms.length === 1 ? terms[0] : tf.addN(terms));
         }

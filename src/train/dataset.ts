@@ -1,0 +1,172 @@
+// Training data for the trainer: a harvest node table joined with its cells table (network-level
+// proxies) and a space's ground truth, padded to the space's slot count, and split into train/test.
+// The space is reached only through the SearchSpace interface (getSpace), so nothing here is NB201
+// specific except the ground-truth lookup table TRUTH below.
+import { existsSync } from 'node:fs';
+import type { Table } from 'apache-arrow';
+import { UserError } from '../errors.ts';
+import { cellsTablePath, readTable } from '../harvest/table.ts';
+import { deriveSeed, randomSource, shuffle } from '../random.ts';
+import { getSpace } from '../spaces/index.ts';
+import { loadNb201Truth } from '../spaces/nb201-truth.ts';
+import type { SearchSpace } from '../spaces/space.ts';
+
+/** Ground truth of one architecture (accuracies, percent). */
+export interface Truth {
+  val: number;
+  test: number;
+}
+export type TruthTable = ReadonlyMap<string, Readonly<Truth>>;
+
+/** Ground-truth loaders per space name. */
+const TRUTH: Record<string, (dataset: string) => TruthTable> = {
+  nb201: loadNb201Truth,
+};
+
+export function loadTruth(space: string, dataset: string): TruthTable {
+  const load = Object.hasOwn(TRUTH, space) ? TRUTH[space] : undefined;
+  if (!load) throw new UserError(`no ground truth known for search space "${space}"`);
+  return load(dataset);
+}
+
+/** A harvest read into dense per-cell arrays (one row per harvested architecture). */
+export interface Harvest {
+  path: string;
+  space: SearchSpace;
+  /** Node-level proxies (columns of a token) and network-level proxies. */
+  nodeProxies: string[];
+  networkProxies: string[];
+  slotCount: number;
+  /** True when the table holds one representative per isomorphism class (`archs: unique`). */
+  unique: boolean;
+  archs: string[];
+  /** [cell][slot][proxy], NaN where a value is null or the slot is absent. */
+  values: Float32Array;
+  /** [cell][slot], 1 where the architecture has that node. */
+  mask: Float32Array;
+  /** [cell][network proxy], NaN for null. */
+  network: Float64Array;
+}
+
+function column(t: Table, name: string, path: string) {
+  const c = t.getChild(name);
+  if (!c) throw new UserError(`harvest table ${path} has no column "${name}"`);
+  return c;
+}
+
+/** Reads a harvest node table and its `.cells.arrow` sibling. */
+export function readHarvest(path: string): Harvest {
+  if (!existsSync(path)) throw new UserError(`harvest table ${path} does not exist`);
+  const cellsPath = cellsTablePath(path);
+  if (!existsSync(cellsPath)) throw new UserError(`harvest cells table ${cellsPath} (next to ${path}) does not exist`);
+  const nodes = readTable(path);
+  const cells = readTable(cellsPath);
+  const meta = nodes.schema.metadata;
+  const spaceName = meta.get('space');
+  if (!spaceName) throw new UserError(`${path} has no "space" in its schema metadata`);
+  const space = getSpace(spaceName);
+  const list = (k: string) => (meta.get(k) ?? '').split(',').filter(Boolean);
+  const nodeProxies = list('node_proxies');
+  const networkProxies = list('network_proxies');
+  let slotCount = space.slots.length;
+  const slotsJson = meta.get('slots');
+  if (slotsJson) {
+    try {
+      slotCount = Math.max(slotCount, (JSON.parse(slotsJson) as unknown[]).length);
+    } catch {
+      throw new UserError(`${path}: schema metadata "slots" is not valid JSON`);
+    }
+  }
+  const S = slotCount, P = nodeProxies.length, Q = networkProxies.length;
+
+  const cArch = column(cells, 'arch', cellsPath);
+  const archs: string[] = [];
+  const row = new Map<string, number>();
+  for (let i = 0; i < cells.numRows; i++) {
+    const a = cArch.get(i) as string;
+    row.set(a, archs.length);
+    archs.push(a);
+  }
+  const N = archs.length;
+  const network = new Float64Array(N * Q).fill(Number.NaN);
+  networkProxies.forEach((p, q) => {
+    const c = column(cells, p, cellsPath);
+    for (let i = 0; i < N; i++) network[i * Q + q] = (c.get(i) as number | null) ?? Number.NaN;
+  });
+  const values = new Float32Array(N * S * P).fill(Number.NaN);
+  const mask = new Float32Array(N * S);
+  const nArch = column(nodes, 'arch', path), nNode = column(nodes, 'node', path);
+  const cols = nodeProxies.map((p) => column(nodes, p, path));
+  for (let r = 0; r < nodes.numRows; r++) {
+    const i = row.get(nArch.get(r) as string);
+    if (i === undefined) throw new UserError(`${path}: node row ${r} names an arch missing from the cells table`);
+    const s = nNode.get(r) as number;
+    if (s < 0 || s >= S) throw new UserError(`${path}: node slot ${s} outside 0..${S - 1}`);
+    mask[i * S + s] = 1;
+    for (let p = 0; p < P; p++) values[(i * S + s) * P + p] = (cols[p].get(r) as number | null) ?? Number.NaN;
+  }
+  return { path, space, nodeProxies, networkProxies, slotCount: S, unique: meta.get('archs') === 'unique', archs, values, mask, network };
+}
+
+/** Cells ready for features: each row points at the harvest row whose statistics it uses. */
+export interface Dataset {
+  harvest: Harvest;
+  /** Actual architectures (ground truth is per actual cell). */
+  archs: string[];
+  /** Harvest row of each cell's statistics. */
+  source: Int32Array;
+  /** Validation and test accuracy per cell (NaN when unknown). */
+  val: Float64Array;
+  test: Float64Array;
+}
+
+/**
+ * Joins a harvest with ground truth. When the harvest holds only isomorphism-unique cells, every
+ * architecture of the space is mapped to the harvested member of its class (space.isomorphismKey)
+ * and uses that representative's statistics: isomorphic cells compute the same function, so their
+ * zero-cost statistics agree up to the random initialisation; their ground truth stays their own.
+ * Cells without ground truth or without a harvested representative are dropped.
+ */
+export function buildDataset(harvest: Harvest, truth: TruthTable | null): Dataset {
+  const { space } = harvest;
+  const archs: string[] = [];
+  const source: number[] = [];
+  if (harvest.unique) {
+    const byKey = new Map<string, number>();
+    harvest.archs.forEach((a, i) => byKey.set(space.isomorphismKey(a), i));
+    for (const a of space.enumerate()) {
+      const i = byKey.get(space.isomorphismKey(a));
+      if (i === undefined) continue;
+      archs.push(a);
+      source.push(i);
+    }
+  } else {
+    harvest.archs.forEach((a, i) => {
+      archs.push(a);
+      source.push(i);
+    });
+  }
+  const keep = truth ? archs.map((a) => truth.has(a)) : archs.map(() => true);
+  const ka = archs.filter((_, k) => keep[k]);
+  const ks = source.filter((_, k) => keep[k]);
+  const val = Float64Array.from(ka, (a) => truth?.get(a)?.val ?? Number.NaN);
+  const test = Float64Array.from(ka, (a) => truth?.get(a)?.test ?? Number.NaN);
+  return { harvest, archs: ka, source: Int32Array.from(ks), val, test };
+}
+
+export interface Split {
+  train: number[];
+  test: number[];
+}
+
+/** Seeded split: `train` cells drawn at random; test = the rest, or all cells. */
+export function splitDataset(n: number, train: number, seed: number, test: 'rest' | 'all'): Split {
+  if (!Number.isInteger(train) || train < 2) throw new UserError(`split.train must be an integer ≥ 2, got ${train}`);
+  if (train > n - (test === 'rest' ? 1 : 0)) {
+    throw new UserError(`split.train = ${train} leaves no test cells: the dataset has ${n} cells`);
+  }
+  const order = shuffle(Array.from({ length: n }, (_, i) => i), randomSource(deriveSeed(seed, 'split')));
+  const tr = order.slice(0, train).sort((a, b) => a - b);
+  const te = test === 'all' ? order.slice().sort((a, b) => a - b) : order.slice(train).sort((a, b) => a - b);
+  return { train: tr, test: te };
+}

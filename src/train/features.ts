@@ -1,0 +1,221 @@
+// Feature transforms: turn a cell's raw [slot × proxy] statistics into model inputs. Every statistic
+// a transform needs is fitted on the training cells only (fitFeatures) and saved with the checkpoint
+// (the state is plain JSON), so evaluation applies exactly the training-time transform.
+import type { Dataset } from './dataset.ts';
+
+export type NodeTransform = 'minmax' | 'log' | 'zscore' | 'rank' | 'none';
+export const NODE_TRANSFORMS: readonly NodeTransform[] = ['minmax', 'log', 'zscore', 'rank', 'none'];
+
+export interface FeatureConfig {
+  /** minmax: ParZC's per-cell min-max of each proxy across the cell's nodes (NaN → 0; stateless);
+   * log: signed log then a per-proxy z-score; zscore: signed log then a z-score per (slot, proxy);
+   * rank: empirical CDF (0..1) of the signed-log value among training nodes, per proxy; none: raw. */
+  transform: NodeTransform;
+  /** Append the space's op encoding (space.encode) to the cell-level inputs. */
+  opEncoding: boolean;
+  /** Append each node proxy summed over the cell's nodes (signed log, z-scored). */
+  summed: boolean;
+  /** Append the network-level proxies (params, flops…; signed log, z-scored). */
+  network: boolean;
+}
+
+/** Fitted transform state (JSON-serialisable). */
+export interface FeatureState {
+  config: FeatureConfig;
+  slots: number;
+  proxies: number;
+  /** Per proxy (log) or per slot×proxy (zscore) mean and std. */
+  mean: number[];
+  std: number[];
+  /** rank: sorted quantiles of each proxy's training values. */
+  quantiles: number[][];
+  summedMean: number[];
+  summedStd: number[];
+  networkMean: number[];
+  networkStd: number[];
+  encodeLength: number;
+}
+
+export interface Features {
+  n: number;
+  slots: number;
+  /** Token width (proxies) and cell-level input width. */
+  width: number;
+  extraWidth: number;
+  tokens: Float32Array;
+  mask: Float32Array;
+  extra: Float32Array;
+}
+
+export const signedLog = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
+
+function meanStd(values: number[]): [number, number] {
+  const v = values.filter(Number.isFinite);
+  if (!v.length) return [0, 1];
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  const s = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);
+  return [m, s > 1e-12 ? s : 1];
+}
+
+const QUANTILES = 257;
+
+function quantilesOf(values: number[]): number[] {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length <= QUANTILES) return v;
+  return Array.from({ length: QUANTILES }, (_, k) => v[Math.round((k * (v.length - 1)) / (QUANTILES - 1))]);
+}
+
+/** Empirical CDF of x among sorted quantiles q, linearly interpolated, in [0, 1]. */
+function cdf(q: number[], x: number): number {
+  if (!q.length) return 0.5;
+  if (x <= q[0]) return 0;
+  if (x >= q[q.length - 1]) return 1;
+  let lo = 0, hi = q.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (q[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  const f = q[hi] > q[lo] ? (x - q[lo]) / (q[hi] - q[lo]) : 0;
+  return (lo + f) / (q.length - 1);
+}
+
+/** Sum of each node proxy over the cell's nodes (NaN values skipped). */
+function summed(ds: Dataset, cell: number): number[] {
+  const h = ds.harvest, S = h.slotCount, P = h.nodeProxies.length, r = ds.source[cell];
+  const out = new Array<number>(P).fill(0);
+  for (let s = 0; s < S; s++) {
+    if (!h.mask[r * S + s]) continue;
+    for (let p = 0; p < P; p++) {
+      const v = h.values[(r * S + s) * P + p];
+      if (Number.isFinite(v)) out[p] += v;
+    }
+  }
+  return out;
+}
+
+/** Raw network-level proxies of a cell. */
+function networkOf(ds: Dataset, cell: number): number[] {
+  const Q = ds.harvest.networkProxies.length, r = ds.source[cell];
+  return Array.from(ds.harvest.network.subarray(r * Q, (r + 1) * Q));
+}
+
+/** Summed node proxies plus network proxies, signed-log'd: the baselines' "summed proxies" inputs. */
+export function summedProxies(ds: Dataset, cell: number): number[] {
+  return [...summed(ds, cell), ...networkOf(ds, cell)].map((v) => (Number.isFinite(v) ? signedLog(v) : 0));
+}
+
+export function fitFeatures(ds: Dataset, train: readonly number[], config: FeatureConfig): FeatureState {
+  const h = ds.harvest, S = h.slotCount, P = h.nodeProxies.length;
+  const st: FeatureState = {
+    config: { ...config }, slots: S, proxies: P, mean: [], std: [], quantiles: [],
+    summedMean: [], summedStd: [], networkMean: [], networkStd: [], encodeLength: 0,
+  };
+  const nodeValues = (s: number | null, p: number) => {
+    const out: number[] = [];
+    for (const c of train) {
+      const r = ds.source[c];
+      for (let t = s ?? 0; t < (s === null ? S : s + 1); t++) {
+        if (h.mask[r * S + t]) out.push(signedLog(h.values[(r * S + t) * P + p]));
+      }
+    }
+    return out;
+  };
+  if (config.transform === 'log') {
+    for (let p = 0; p < P; p++) {
+      const [m, s] = meanStd(nodeValues(null, p));
+      st.mean.push(m);
+      st.std.push(s);
+    }
+  } else if (config.transform === 'zscore') {
+    for (let s = 0; s < S; s++) {
+      for (let p = 0; p < P; p++) {
+        const [m, sd] = meanStd(nodeValues(s, p));
+        st.mean.push(m);
+        st.std.push(sd);
+      }
+    }
+  } else if (config.transform === 'rank') {
+    for (let p = 0; p < P; p++) st.quantiles.push(quantilesOf(nodeValues(null, p)));
+  }
+  if (config.summed) {
+    for (let p = 0; p < P; p++) {
+      const [m, s] = meanStd(train.map((c) => signedLog(summed(ds, c)[p])));
+      st.summedMean.push(m);
+      st.summedStd.push(s);
+    }
+  }
+  if (config.network) {
+    for (let q = 0; q < h.networkProxies.length; q++) {
+      const [m, s] = meanStd(train.map((c) => signedLog(networkOf(ds, c)[q])));
+      st.networkMean.push(m);
+      st.networkStd.push(s);
+    }
+  }
+  if (config.opEncoding) st.encodeLength = ds.archs.length ? h.space.encode(ds.archs[0]).length : 0;
+  return st;
+}
+
+export function applyFeatures(ds: Dataset, cells: readonly number[], st: FeatureState): Features {
+  const h = ds.harvest, S = h.slotCount, P = h.nodeProxies.length;
+  if (S !== st.slots || P !== st.proxies) {
+    throw new Error(`feature state expects ${st.slots} slots × ${st.proxies} proxies, harvest has ${S} × ${P}`);
+  }
+  const { config } = st;
+  const extraWidth = st.encodeLength + st.summedMean.length + st.networkMean.length;
+  const n = cells.length;
+  const tokens = new Float32Array(n * S * P);
+  const mask = new Float32Array(n * S);
+  const extra = new Float32Array(n * extraWidth);
+  const finite = (v: number) => (Number.isFinite(v) ? v : 0);
+  cells.forEach((c, i) => {
+    const r = ds.source[c];
+    for (let s = 0; s < S; s++) mask[i * S + s] = h.mask[r * S + s];
+    for (let p = 0; p < P; p++) {
+      let lo = Infinity, hi = -Infinity;
+      if (config.transform === 'minmax') {
+        for (let s = 0; s < S; s++) {
+          const v = h.values[(r * S + s) * P + p];
+          if (h.mask[r * S + s] && Number.isFinite(v)) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+          }
+        }
+      }
+      for (let s = 0; s < S; s++) {
+        if (!h.mask[r * S + s]) continue; // padding stays 0
+        const raw = h.values[(r * S + s) * P + p];
+        let v: number;
+        switch (config.transform) {
+          case 'minmax':
+            v = hi > lo ? (raw - lo) / (hi - lo) : 0;
+            break;
+          case 'log':
+            v = (signedLog(raw) - st.mean[p]) / st.std[p];
+            break;
+          case 'zscore':
+            v = (signedLog(raw) - st.mean[s * P + p]) / st.std[s * P + p];
+            break;
+          case 'rank':
+            v = Number.isFinite(raw) ? cdf(st.quantiles[p], signedLog(raw)) : Number.NaN;
+            break;
+          default:
+            v = raw;
+        }
+        tokens[(i * S + s) * P + p] = finite(v);
+      }
+    }
+    let o = i * extraWidth;
+    if (st.encodeLength) {
+      extra.set(h.space.encode(ds.archs[c]), o);
+      o += st.encodeLength;
+    }
+    if (st.summedMean.length) {
+      summed(ds, c).forEach((v, p) => (extra[o++] = finite((signedLog(v) - st.summedMean[p]) / st.summedStd[p])));
+    }
+    if (st.networkMean.length) {
+      networkOf(ds, c).forEach((v, q) => (extra[o++] = finite((signedLog(v) - st.networkMean[q]) / st.networkStd[q])));
+    }
+  });
+  return { n, slots: S, width: P, extraWidth, tokens, mask, extra };
+}

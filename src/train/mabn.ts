@@ -1,0 +1,166 @@
+// MABN (Mixer Architecture with Bayesian Network, ParZC): each node's statistics become a token;
+// mixer blocks (pre-LayerNorm, residual, GELU) mix across nodes (token-mixing MLP) and across
+// features (channel-mixing MLP); a masked mean pools the real nodes and a head gives one score.
+// Every linear layer is Bayesian (bayes.ts). Written with plain tfjs ops and variables.
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, randomSource, type Rng } from '../random.ts';
+import { BayesLinear, makeParam, type Param } from './bayes.ts';
+
+export interface MabnConfig {
+  /** "mabn": the paper's model; "official": the PicoNAS variant (no token mixing, ρ₀ = −5, no KL, one noisy sample). */
+  variant: 'mabn' | 'official';
+  dim: number;
+  depth: number;
+  tokenHidden: number;
+  channelHidden: number;
+  tokenMixing: boolean;
+  /** Initial ρ of every Bayesian layer (σ = softplus(ρ)). */
+  rho0: number;
+  /** Standard deviation of the Gaussian prior in the KL term. */
+  priorStd: number;
+  /** Noisy forward passes at evaluation (mean and std per cell). */
+  mcSamples: number;
+}
+
+/** Sizes fixed by the data (saved with the checkpoint). */
+export interface MabnShape {
+  slots: number;
+  width: number;
+  extraWidth: number;
+}
+
+/** GELU, tanh approximation (tfjs has no gelu op). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+}
+
+class LayerNorm {
+  readonly gamma: Param;
+  readonly beta: Param;
+  constructor(name: string, dim: number) {
+    this.gamma = makeParam(`${name}.gamma`, [dim], new Float32Array(dim).fill(1), false);
+    this.beta = makeParam(`${name}.beta`, [dim], new Float32Array(dim), false);
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), this.gamma.variable), this.beta.variable);
+  }
+}
+
+interface Block {
+  tokenNorm?: LayerNorm;
+  token1?: BayesLinear;
+  token2?: BayesLinear;
+  channelNorm: LayerNorm;
+  channel1: BayesLinear;
+  channel2: BayesLinear;
+}
+
+export class Mabn {
+  private readonly embed: BayesLinear;
+  private readonly blocks: Block[] = [];
+  private readonly finalNorm: LayerNorm;
+  private readonly head1: BayesLinear;
+  private readonly head2: BayesLinear;
+  private readonly all: Param[];
+  private readonly layers: BayesLinear[];
+
+  constructor(readonly config: MabnConfig, readonly shape: MabnShape, seed: number) {
+    const rng: Rng = randomSource(deriveSeed(seed, 'mabn-init'));
+    const { dim, rho0 } = config;
+    const lin = (name: string, i: number, o: number) => new BayesLinear(name, i, o, rng, rho0);
+    this.embed = lin('embed', shape.width, dim);
+    for (let b = 0; b < config.depth; b++) {
+      const block: Block = {
+        channelNorm: new LayerNorm(`block${b}.channel_norm`, dim),
+        channel1: lin(`block${b}.channel1`, dim, config.channelHidden),
+        channel2: lin(`block${b}.channel2`, config.channelHidden, dim),
+      };
+      if (config.tokenMixing) {
+        block.tokenNorm = new LayerNorm(`block${b}.token_norm`, dim);
+        block.token1 = lin(`block${b}.token1`, shape.slots, config.tokenHidden);
+        block.token2 = lin(`block${b}.token2`, config.tokenHidden, shape.slots);
+      }
+      this.blocks.push(block);
+    }
+    this.finalNorm = new LayerNorm('final_norm', dim);
+    this.head1 = lin('head1', dim + shape.extraWidth, dim);
+    this.head2 = lin('head2', dim, 1);
+    this.layers = [this.embed, ...this.blocks.flatMap((b) => [b.token1, b.token2, b.channel1, b.channel2].filter((l): l is BayesLinear => !!l)), this.head1, this.head2];
+    const norms = [...this.blocks.flatMap((b) => [b.tokenNorm, b.channelNorm].filter((n): n is LayerNorm => !!n)), this.finalNorm];
+    this.all = [...this.layers.flatMap((l) => l.params()), ...norms.flatMap((n) => [n.gamma, n.beta])];
+  }
+
+  params(): Param[] {
+    return this.all;
+  }
+
+  /** Per-node states after the mixer blocks and final norm, [B, S, D] (padding zeroed). */
+  tokenStates(tokens: tf.Tensor3D, mask: tf.Tensor2D, noise: Rng | null): tf.Tensor3D {
+    const [B, S, P] = tokens.shape;
+    const D = this.config.dim;
+    const m3 = tf.expandDims(mask, 2);
+    let x: tf.Tensor = tf.mul(tf.reshape(this.embed.apply(tf.reshape(tokens, [B * S, P]) as tf.Tensor2D, noise), [B, S, D]), m3);
+    for (const b of this.blocks) {
+      if (b.token1 && b.token2 && b.tokenNorm) {
+        const y = tf.mul(b.tokenNorm.apply(x), m3);
+        const yt = tf.reshape(tf.transpose(y, [0, 2, 1]), [B * D, S]) as tf.Tensor2D;
+        const mixed = b.token2.apply(gelu(b.token1.apply(yt, noise)) as tf.Tensor2D, noise);
+        x = tf.add(x, tf.mul(tf.transpose(tf.reshape(mixed, [B, D, S]), [0, 2, 1]), m3));
+      }
+      const y = tf.reshape(b.channelNorm.apply(x), [B * S, D]) as tf.Tensor2D;
+      const c = b.channel2.apply(gelu(b.channel1.apply(y, noise)) as tf.Tensor2D, noise);
+      x = tf.add(x, tf.mul(tf.reshape(c, [B, S, D]), m3));
+    }
+    return tf.mul(this.finalNorm.apply(x), m3) as tf.Tensor3D;
+  }
+
+  /** Masked mean of the node states, [B, D]. */
+  pooled(tokens: tf.Tensor3D, mask: tf.Tensor2D, noise: Rng | null): tf.Tensor2D {
+    const states = this.tokenStates(tokens, mask, noise);
+    const count = tf.maximum(tf.sum(mask, 1, true), 1);
+    return tf.div(tf.sum(states, 1), count) as tf.Tensor2D;
+  }
+
+  /** One score per cell, [B]. `noise`: one weight sample drawn from it; null: mean weights. */
+  forward(tokens: tf.Tensor3D, mask: tf.Tensor2D, extra: tf.Tensor2D | null, noise: Rng | null): tf.Tensor1D {
+    let h: tf.Tensor2D = this.pooled(tokens, mask, noise);
+    if (this.shape.extraWidth > 0) {
+      if (!extra) throw new Error('model expects cell-level inputs');
+      h = tf.concat([h, extra], 1);
+    }
+    const out = this.head2.apply(gelu(this.head1.apply(h, noise)) as tf.Tensor2D, noise);
+    return tf.reshape(out, [-1]) as tf.Tensor1D;
+  }
+
+  kl(): tf.Scalar {
+    return tf.tidy(() => tf.addN(this.layers.map((l) => l.kl(this.config.priorStd))) as tf.Scalar);
+  }
+
+  /** Weights as JSON (base64 float32). */
+  getWeights(): Record<string, { shape: number[]; data: string }> {
+    const out: Record<string, { shape: number[]; data: string }> = {};
+    for (const p of this.all) {
+      const v = p.variable.dataSync() as Float32Array;
+      out[p.name] = { shape: p.variable.shape, data: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+    }
+    return out;
+  }
+
+  setWeights(w: Record<string, { shape: number[]; data: string }>): void {
+    for (const p of this.all) {
+      const e = w[p.name];
+      if (!e) throw new Error(`checkpoint has no weights for ${p.name}`);
+      const buf = Buffer.from(e.data, 'base64');
+      const arr = new Float32Array(buf.byteLength / 4);
+      new Uint8Array(arr.buffer).set(buf);
+      if (arr.length !== p.variable.size) throw new Error(`checkpoint ${p.name}: ${arr.length} values, expected ${p.variable.size}`);
+      tf.tidy(() => p.variable.assign(tf.tensor(arr, p.variable.shape)));
+    }
+  }
+
+  dispose(): void {
+    for (const p of this.all) p.variable.dispose();
+  }
+}

@@ -1,0 +1,367 @@
+// The trainer: resolves a config, builds the dataset and features, fits MABN with ranking losses,
+// evaluates it and the baselines on the same split, and writes a run directory.
+import * as tf from '@tensorflow/tfjs';
+import { Float64, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deepMerge, loadConfig, applyOverrides } from '../config.ts';
+import { UserError } from '../errors.ts';
+import { kendallTauB, rankingReport, spearman, type RankingReport } from '../eval/metrics.ts';
+import { deriveSeed, randomSource, shuffle } from '../random.ts';
+import { SummaryWriter } from '../tensorboard/writer.ts';
+import { scatterPlotPng, SCATTER_DEFAULTS } from '../tensorboard/png.ts';
+import { fitForest, fitRidge, predictForest, predictRidge } from './baselines.ts';
+import { buildDataset, loadTruth, readHarvest, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
+import { applyFeatures, fitFeatures, NODE_TRANSFORMS, summedProxies, type FeatureState, type Features } from './features.ts';
+import { diffKendallLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
+import { Mabn, type MabnConfig, type MabnShape } from './mabn.ts';
+import { AdamW, cosineLr } from './optim.ts';
+import { createRunDir } from './run-dir.ts';
+
+export const DEFAULT_CONFIG = {
+  space: 'nb201',
+  dataset: 'cifar10',
+  harvest: { path: '' },
+  /** Accuracy trained on and accuracy evaluated against. */
+  target: { train: 'val', eval: 'test' },
+  split: { train: 156, seed: 0, test: 'rest' },
+  features: { transform: 'minmax', opEncoding: false, summed: false, network: false },
+  model: {
+    variant: 'mabn', dim: 32, depth: 2, tokenHidden: 64, channelHidden: 64, tokenMixing: true,
+    rho0: -5, priorStd: 0.1, mcSamples: 8,
+  },
+  loss: { diffKendall: 1, alpha: 1, pairwiseLogistic: 0, mse: 0, kl: 0 },
+  optim: { lr: 1e-3, minLr: 0, warmup: 0, weightDecay: 1e-3, epochs: 100, batchSize: 64 },
+  eval: { every: 1, baselines: true, rf: { trees: 100, maxDepth: 8, minLeaf: 2, maxFeatures: 0.33 } },
+  seed: 0,
+  runs: 'runs',
+  name: null as string | null,
+};
+export type TrainConfig = typeof DEFAULT_CONFIG & { model: MabnConfig };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Unknown keys and values whose type differs from the default's are UserErrors. */
+function checkShape(defaults: Record<string, unknown>, cfg: Record<string, unknown>, where: string): void {
+  for (const [k, v] of Object.entries(cfg)) {
+    const path = where ? `${where}.${k}` : k;
+    if (!Object.hasOwn(defaults, k)) {
+      throw new UserError(`config: unknown key "${path}" (known: ${Object.keys(defaults).join(', ')})`);
+    }
+    const d = defaults[k];
+    if (isObject(d)) {
+      if (!isObject(v)) throw new UserError(`config: "${path}" must be an object, got ${JSON.stringify(v)}`);
+      checkShape(d, v, path);
+    } else if (d !== null && typeof v !== typeof d) {
+      throw new UserError(`config: "${path}" must be a ${typeof d}, got ${JSON.stringify(v)}`);
+    }
+  }
+}
+
+function oneOf(path: string, v: unknown, allowed: readonly string[]): void {
+  if (!allowed.includes(v as string)) throw new UserError(`config: "${path}" must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+}
+
+function positiveInt(path: string, v: number, min = 1): void {
+  if (!Number.isInteger(v) || v < min) throw new UserError(`config: "${path}" must be an integer ≥ ${min}, got ${v}`);
+}
+
+/** Validates a config object (file + overrides) and merges it over the defaults. The official
+ * variant fixes token mixing off, ρ₀ = −5, no KL and one noisy evaluation sample. */
+export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
+  checkShape(DEFAULT_CONFIG, raw as Record<string, unknown>, '');
+  const cfg = deepMerge(DEFAULT_CONFIG, raw) as TrainConfig;
+  if (cfg.name !== null && (typeof cfg.name !== 'string' || !/^[\w.-]+$/.test(cfg.name))) {
+    throw new UserError(`config: "name" must be letters, digits, "_", "-" or ".", got ${JSON.stringify(cfg.name)}`);
+  }
+  oneOf('model.variant', cfg.model.variant, ['mabn', 'official']);
+  oneOf('features.transform', cfg.features.transform, NODE_TRANSFORMS);
+  oneOf('split.test', cfg.split.test, ['rest', 'all']);
+  oneOf('target.train', cfg.target.train, ['val', 'test']);
+  oneOf('target.eval', cfg.target.eval, ['val', 'test']);
+  positiveInt('split.train', cfg.split.train, 2);
+  for (const k of ['dim', 'depth', 'tokenHidden', 'channelHidden'] as const) positiveInt(`model.${k}`, cfg.model[k]);
+  positiveInt('model.mcSamples', cfg.model.mcSamples, 0);
+  positiveInt('optim.epochs', cfg.optim.epochs, 0);
+  positiveInt('optim.batchSize', cfg.optim.batchSize, 2);
+  positiveInt('eval.every', cfg.eval.every);
+  positiveInt('eval.rf.trees', cfg.eval.rf.trees);
+  if (!(cfg.model.priorStd > 0)) throw new UserError('config: "model.priorStd" must be > 0');
+  if (cfg.model.variant === 'official') {
+    cfg.model.tokenMixing = false;
+    cfg.model.rho0 = -5;
+    cfg.model.mcSamples = 1;
+    cfg.loss.kl = 0;
+  }
+  if (checkHarvest) {
+    if (!cfg.harvest.path) throw new UserError('config: "harvest.path" is required');
+    if (!existsSync(cfg.harvest.path)) throw new UserError(`config: harvest table ${cfg.harvest.path} does not exist`);
+  }
+  return cfg;
+}
+
+/** Config file + `--set` overrides → resolved config. */
+export function loadTrainConfig(path: string, overrides: readonly string[] = []): TrainConfig {
+  return resolveConfig(applyOverrides(loadConfig(path), overrides));
+}
+
+const PREDICT_CHUNK = 512;
+
+/** Mean and std of the model's score per cell over `samples` noisy passes (0: one pass with mean
+ * weights). Sample s re-seeds its noise per chunk, so every chunk sees the same weight draw. */
+export function predict(model: Mabn, f: Features, samples: number, seed: number): { mean: Float64Array; std: Float64Array } {
+  const n = f.n, S = f.slots, P = f.width, E = f.extraWidth;
+  const sum = new Float64Array(n), sq = new Float64Array(n);
+  const passes = Math.max(1, samples);
+  for (let s = 0; s < passes; s++) {
+    for (let a = 0; a < n; a += PREDICT_CHUNK) {
+      const b = Math.min(n, a + PREDICT_CHUNK);
+      const out = tf.tidy(() => {
+        const tokens = tf.tensor3d(f.tokens.subarray(a * S * P, b * S * P), [b - a, S, P]);
+        const mask = tf.tensor2d(f.mask.subarray(a * S, b * S), [b - a, S]);
+        const extra = E ? tf.tensor2d(f.extra.subarray(a * E, b * E), [b - a, E]) : null;
+        const noise = samples > 0 ? randomSource(deriveSeed(seed, 'mc', s)) : null;
+        return model.forward(tokens, mask, extra, noise);
+      });
+      const v = out.dataSync();
+      out.dispose();
+      for (let i = 0; i < b - a; i++) {
+        sum[a + i] += v[i];
+        sq[a + i] += v[i] * v[i];
+      }
+    }
+  }
+  const mean = sum.map((x) => x / passes);
+  const std = sq.map((x, i) => Math.sqrt(Math.max(0, x / passes - mean[i] ** 2)));
+  return { mean, std };
+}
+
+function subset(f: Features, idx: readonly number[]): Features {
+  const S = f.slots, P = f.width, E = f.extraWidth;
+  const tokens = new Float32Array(idx.length * S * P), mask = new Float32Array(idx.length * S), extra = new Float32Array(idx.length * E);
+  idx.forEach((c, i) => {
+    tokens.set(f.tokens.subarray(c * S * P, (c + 1) * S * P), i * S * P);
+    mask.set(f.mask.subarray(c * S, (c + 1) * S), i * S);
+    extra.set(f.extra.subarray(c * E, (c + 1) * E), i * E);
+  });
+  return { ...f, n: idx.length, tokens, mask, extra };
+}
+
+const pick = (a: ArrayLike<number>, idx: readonly number[]) => Float64Array.from(idx, (i) => a[i]);
+
+export interface Checkpoint {
+  format: 'parzc-mabn-1';
+  model: MabnConfig;
+  shape: MabnShape;
+  seed: number;
+  features: FeatureState;
+  weights: ReturnType<Mabn['getWeights']>;
+}
+
+/** Writes arch, mean, std, target (and split, when given) as an uncompressed Arrow IPC file. */
+export function writePredictions(path: string, archs: string[], mean: Float64Array, std: Float64Array, target: Float64Array, split?: string[]): void {
+  const cols: Record<string, Vector> = {
+    arch: vectorFromArray(archs, new Utf8()),
+    mean: vectorFromArray(Array.from(mean), new Float64()),
+    std: vectorFromArray(Array.from(std), new Float64()),
+    target: vectorFromArray(Array.from(target), new Float64()),
+  };
+  if (split) cols.split = vectorFromArray(split, new Utf8());
+  writeFileSync(path, tableToIPC(new Table(cols), 'file'));
+}
+
+export interface TrainResult {
+  dir: string;
+  metrics: Record<string, unknown>;
+}
+
+export interface TrainOptions {
+  /** Ground truth override (tests); default loadTruth(space, dataset). */
+  truth?: TruthTable;
+  /** Progress on stderr (default true). */
+  progress?: boolean;
+}
+
+function fmtTime(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
+}
+
+export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const t0 = Date.now();
+  const progress = opts.progress ?? true;
+  const harvest: Harvest = readHarvest(cfg.harvest.path);
+  if (harvest.space.name !== cfg.space) {
+    throw new UserError(`config space "${cfg.space}" but harvest ${cfg.harvest.path} is of space "${harvest.space.name}"`);
+  }
+  const truth = opts.truth ?? loadTruth(cfg.space, cfg.dataset);
+  const ds: Dataset = buildDataset(harvest, truth);
+  const split = splitDataset(ds.archs.length, cfg.split.train, cfg.split.seed, cfg.split.test as 'rest' | 'all');
+  const yTrainAll = cfg.target.train === 'val' ? ds.val : ds.test;
+  const yEvalAll = cfg.target.eval === 'val' ? ds.val : ds.test;
+
+  const state = fitFeatures(ds, split.train, cfg.features as FeatureState['config']);
+  const all = Array.from({ length: ds.archs.length }, (_, i) => i);
+  const feats = applyFeatures(ds, all, state);
+  const trainF = subset(feats, split.train);
+  const testF = subset(feats, split.test);
+  const yTrain = pick(yTrainAll, split.train);
+  const yTest = pick(yEvalAll, split.test);
+  // Losses see standardised targets (the ranking losses' α and MSE are then scale-free).
+  const ym = yTrain.reduce((a, b) => a + b, 0) / yTrain.length;
+  const ys = Math.sqrt(yTrain.reduce((a, b) => a + (b - ym) ** 2, 0) / yTrain.length) || 1;
+
+  const shape: MabnShape = { slots: feats.slots, width: feats.width, extraWidth: feats.extraWidth };
+  const model = new Mabn(cfg.model, shape, cfg.seed);
+  const params = model.params();
+  const optim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
+
+  const dir = createRunDir(cfg.runs, cfg.name ?? `${cfg.space}-${cfg.dataset}-${cfg.model.variant}-n${cfg.split.train}-s${cfg.seed}`);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
+  const tb = new SummaryWriter(join(dir, 'tb'));
+  tb.text('config', '```json\n' + JSON.stringify(cfg, null, 2) + '\n```', 0);
+  if (progress) process.stderr.write(`parzc: train ${ds.archs.length} cells (${harvest.archs.length} harvested), ${split.train.length} train / ${split.test.length} test → ${dir}\n`);
+
+  const B = cfg.optim.batchSize;
+  const batchesPerEpoch = Math.max(1, Math.floor(split.train.length / B) + (split.train.length % B >= 2 ? 1 : 0));
+  const totalSteps = cfg.optim.epochs * batchesPerEpoch;
+  const noise = randomSource(deriveSeed(cfg.seed, 'train-noise'));
+  const S = shape.slots, P = shape.width, E = shape.extraWidth;
+  let step = 0;
+  let last = { loss: NaN, trainTau: NaN, testTau: NaN };
+  const tTrain = Date.now();
+  for (let epoch = 1; epoch <= cfg.optim.epochs; epoch++) {
+    const order = shuffle(Array.from({ length: trainF.n }, (_, i) => i), randomSource(deriveSeed(cfg.seed, 'epoch', epoch)));
+    let lossSum = 0, lossCount = 0, lr = 0;
+    for (let a = 0; a < order.length; a += B) {
+      const idx = order.slice(a, a + B);
+      if (idx.length < 2) continue;
+      lr = cosineLr(step, totalSteps, cfg.optim.lr, cfg.optim.minLr, cfg.optim.warmup);
+      const batch = subset(trainF, idx);
+      const target = Float32Array.from(idx, (i) => (yTrain[i] - ym) / ys);
+      const { value, grads } = tf.variableGrads(() => {
+        const tokens = tf.tensor3d(batch.tokens, [idx.length, S, P]);
+        const mask = tf.tensor2d(batch.mask, [idx.length, S]);
+        const extra = E ? tf.tensor2d(batch.extra, [idx.length, E]) : null;
+        const pred = model.forward(tokens, mask, extra, noise);
+        const y = tf.tensor1d(target);
+        const terms: tf.Scalar[] = [];
+        if (cfg.loss.diffKendall) terms.push(tf.mul(diffKendallLoss(pred, y, cfg.loss.alpha), cfg.loss.diffKendall));
+        if (cfg.loss.pairwiseLogistic) terms.push(tf.mul(pairwiseLogisticLoss(pred, y), cfg.loss.pairwiseLogistic));
+        if (cfg.loss.mse) terms.push(tf.mul(mseLoss(pred, y), cfg.loss.mse));
+        if (cfg.loss.kl) terms.push(tf.mul(model.kl(), cfg.loss.kl / trainF.n));
+        return (terms.length ? tf.addN(terms) : tf.mul(tf.sum(pred), 0)) as tf.Scalar;
+      }, params.map((p) => p.variable));
+      optim.step(grads, lr);
+      lossSum += value.dataSync()[0];
+      lossCount++;
+      value.dispose();
+      for (const g of Object.values(grads)) g.dispose();
+      step++;
+    }
+    const loss = lossSum / Math.max(1, lossCount);
+    tb.scalar('train/loss', loss, epoch);
+    tb.scalar('lr', lr, epoch);
+    if (epoch % cfg.eval.every === 0 || epoch === cfg.optim.epochs) {
+      // Monitoring uses the mean weights (no noise); the final evaluation uses mcSamples passes.
+      const trainTau = kendallTauB(predict(model, trainF, 0, cfg.seed).mean, yTrain);
+      const pt = predict(model, testF, 0, cfg.seed).mean;
+      last = { loss, trainTau, testTau: kendallTauB(pt, yTest) };
+      tb.scalar('train/kendall', trainTau, epoch);
+      tb.scalar('test/kendall', last.testTau, epoch);
+      tb.scalar('test/spearman', spearman(pt, yTest), epoch);
+    }
+    last.loss = loss;
+    if (progress) {
+      const elapsed = (Date.now() - tTrain) / 1000;
+      const eta = (elapsed / epoch) * (cfg.optim.epochs - epoch);
+      const line = `epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test ${last.testTau.toFixed(3)} ETA ${fmtTime(eta)}`;
+      if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K${epoch === cfg.optim.epochs ? '\n' : ''}`);
+      else if (epoch % 10 === 0 || epoch === cfg.optim.epochs) process.stderr.write(line + '\n');
+    }
+  }
+  const trainSeconds = (Date.now() - tTrain) / 1000;
+
+  // Final evaluation on every cell (so `eval` can reproduce the same numbers), then the test subset.
+  const pred = predict(model, feats, cfg.model.mcSamples, cfg.seed);
+  const testMean = pick(pred.mean, split.test);
+  const report = rankingReport(testMean, yTest);
+  const metrics: Record<string, unknown> = {
+    test: { ...report, meanStd: pick(pred.std, split.test).reduce((a, b) => a + b, 0) / split.test.length },
+    train: { kendall: kendallTauB(pick(pred.mean, split.train), yTrain), n: split.train.length },
+    cells: ds.archs.length,
+    harvested: harvest.archs.length,
+    trainSeconds,
+  };
+  if (cfg.eval.baselines) metrics.baselines = baselines(cfg, ds, split, yTrainAll, yEvalAll);
+  metrics.seconds = (Date.now() - t0) / 1000;
+  writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  const splitCol = new Array<string>(ds.archs.length).fill('');
+  for (const i of split.train) splitCol[i] = 'train';
+  for (const i of split.test) splitCol[i] = splitCol[i] ? 'train+test' : 'test';
+  writePredictions(join(dir, 'predictions.arrow'), ds.archs, pred.mean, pred.std, yEvalAll, splitCol);
+  const ckpt: Checkpoint = { format: 'parzc-mabn-1', model: cfg.model, shape, seed: cfg.seed, features: state, weights: model.getWeights() };
+  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(ckpt));
+
+  tb.histogram('test/predictions', testMean, cfg.optim.epochs);
+  const png = scatterPlotPng(Array.from(testMean), Array.from(yTest));
+  tb.image('test/pred_vs_true', png, SCATTER_DEFAULTS.width, SCATTER_DEFAULTS.height, cfg.optim.epochs);
+  tb.close();
+  optim.dispose();
+  model.dispose();
+  return { dir, metrics };
+}
+
+/** Zero-training proxies (summed over nodes, plus network proxies), ridge on summed proxies and a
+ * random forest on summed proxies + op encoding, all on the trainer's split. */
+export function baselines(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array): Record<string, RankingReport | Record<string, RankingReport>> {
+  const h = ds.harvest;
+  const yTest = pick(yEvalAll, split.test);
+  const yTrain = pick(yTrainAll, split.train);
+  const X = ds.archs.map((_, c) => summedProxies(ds, c));
+  const names = [...h.nodeProxies, ...h.networkProxies];
+  const proxies: Record<string, RankingReport> = {};
+  names.forEach((name, j) => {
+    proxies[name] = rankingReport(Float64Array.from(split.test, (c) => X[c][j]), yTest);
+  });
+  const Xtr = split.train.map((c) => X[c]), Xte = split.test.map((c) => X[c]);
+  const ridge = rankingReport(predictRidge(fitRidge(Xtr, yTrain, 1), Xte), yTest);
+  const Xrf = X.map((r, c) => [...r, ...h.space.encode(ds.archs[c])]);
+  const rf = cfg.eval.rf;
+  const forest = fitForest(split.train.map((c) => Xrf[c]), yTrain, { ...rf, seed: deriveSeed(cfg.seed, 'rf') });
+  return { proxies, ridge, randomForest: rankingReport(predictForest(forest, split.test.map((c) => Xrf[c])), yTest) };
+}
+
+export interface EvalResult {
+  archs: string[];
+  mean: Float64Array;
+  std: Float64Array;
+  target: Float64Array;
+  report: RankingReport | null;
+}
+
+/** Reloads a run's checkpoint and scores every cell of a harvest (default: the run's own). */
+export function evaluateRun(runDir: string, harvestPath?: string, truth?: TruthTable | null): EvalResult {
+  const cfgPath = join(runDir, 'config.json'), ckptPath = join(runDir, 'checkpoint.json');
+  if (!existsSync(cfgPath) || !existsSync(ckptPath)) throw new UserError(`${runDir} is not a run directory (needs config.json and checkpoint.json)`);
+  const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as TrainConfig;
+  const ckpt = JSON.parse(readFileSync(ckptPath, 'utf8')) as Checkpoint;
+  if (ckpt.format !== 'parzc-mabn-1') throw new UserError(`${ckptPath}: unknown checkpoint format ${JSON.stringify(ckpt.format)}`);
+  const harvest = readHarvest(harvestPath ?? cfg.harvest.path);
+  const tt = truth === undefined ? loadTruth(harvest.space.name, cfg.dataset) : truth;
+  const ds = buildDataset(harvest, tt);
+  const feats = applyFeatures(ds, ds.archs.map((_, i) => i), ckpt.features);
+  const model = new Mabn(ckpt.model, ckpt.shape, ckpt.seed);
+  try {
+    model.setWeights(ckpt.weights);
+    const { mean, std } = predict(model, feats, ckpt.model.mcSamples, ckpt.seed);
+    const target = cfg.target.eval === 'val' ? ds.val : ds.test;
+    const known = Array.from(target, (_, i) => i).filter((i) => Number.isFinite(target[i]));
+    const report = known.length > 1 ? rankingReport(pick(mean, known), pick(target, known)) : null;
+    return { archs: ds.archs, mean, std, target, report };
+  } finally {
+    model.dispose();
+  }
+}

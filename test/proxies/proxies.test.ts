@@ -1,0 +1,309 @@
+// Node-wise proxies from measureNetwork's shared passes against independent computations:
+// gradient proxies by hand with tf.grads, micro-batching, weight norms, network-level proxies, the
+// finite-difference GraSP Hessian-gradient product against an exact double backward, and tensor leaks.
+import * as tf from '@tensorflow/tfjs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { registerWasmGradients } from '../../src/backend/wasm-gradients.ts';
+import { loadImageBatch } from '../../src/data/cifar.ts';
+import { LayerOps } from '../../src/nn/layers.ts';
+import { disposeParams, initParams, type InitialParams } from '../../src/nn/init.ts';
+import { macCount, paramCount, type ForwardMode, type Network, type NodeSpec, type Tensors } from '../../src/nn/network.ts';
+import { measureNetwork, type ImageBatch, type Measurement } from '../../src/proxies/measure.ts';
+import { NETWORK_PROXIES, NODE_PROXIES, resolveProxies } from '../../src/proxies/registry.ts';
+import { randomSource } from '../../src/random.ts';
+import { parseNb201 } from '../../src/spaces/nb201-cell.ts';
+import { buildNb201Network } from '../../src/spaces/nb201-network.ts';
+
+/** NB201 index 0: two conv1x1 edges per cell, every conv reaches the output (light). */
+const LIGHT = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';
+const B = 4;
+
+registerWasmGradients();
+
+let batch: ImageBatch;
+let net: Network;
+let init: InitialParams;
+
+test.before(async () => {
+  registerWasmGradients();
+  assert.ok(await tf.setBackend('wasm'));
+  const data = loadImageBatch({ dataset: 'cifar10', batchSize: B, seed: 0 });
+  batch = { images: tf.tensor4d(data.images, data.shape), labels: tf.tensor1d(data.labels, 'int32') };
+  net = buildNb201Network(parseNb201(LIGHT));
+  init = initParams(net, randomSource(42));
+});
+
+test.after(() => {
+  tf.dispose([batch.images, batch.labels]);
+  disposeParams(init);
+});
+
+const f64 = (t: tf.Tensor) => Float64Array.from(t.dataSync());
+
+function relErr(got: number, want: number, scale = Math.abs(want)): number {
+  return Math.abs(got - want) / Math.max(scale, 1e-30);
+}
+
+/** Runs measureNetwork and checks that it leaves no tensor (nor backend buffer) behind. */
+function measure(n: Network, p: InitialParams, b: ImageBatch, names: string[], microBatch: number, hessianStep?: number): Measurement {
+  const before = tf.memory().numTensors;
+  const ids = tf.backend().numDataIds();
+  const m = measureNetwork(n, p, b, resolveProxies(names), { microBatch, rng: randomSource(9), hessianStep });
+  assert.is(tf.memory().numTensors, before, `${names.join(',')}: tensors leaked`);
+  assert.is(tf.backend().numDataIds(), ids, `${names.join(',')}: backend buffers leaked`);
+  return m;
+}
+
+/** Full-batch mean cross-entropy gradients of the node weights and of zero probes on the node outputs
+ * (∂L/∂output), with every node output, in one plain tf.grads call (no micro-batches, no measure.ts). */
+function handGradients(n: Network, p: InitialParams, b: ImageBatch) {
+  const acts = new Map<string, tf.Tensor>();
+  const probes = n.nodes.map((node) => tf.zeros([b.images.shape[0], ...node.outShape]));
+  const ys = tf.oneHot(b.labels, n.numClasses);
+  const weights = n.nodes.map((node) => p.weights[node.name]);
+  let logits: tf.Tensor | null = null;
+  const grads = tf.grads((...vars: tf.Tensor[]) => {
+    const w: Tensors = {}, pr: Tensors = {};
+    n.nodes.forEach((node, i) => { w[node.name] = vars[i]; pr[node.name] = vars[n.nodes.length + i]; });
+    const z = n.forward(b.images, {
+      weights: w, biases: p.biases, batchNorm: true, probes: pr,
+      onNodeOutput: (node, y) => acts.set(node.name, tf.keep(tf.clone(y))),
+    });
+    logits = tf.keep(tf.clone(z));
+    return tf.losses.softmaxCrossEntropy(ys, z);
+  })([...weights, ...probes]);
+  const out = {
+    g: grads.slice(0, n.nodes.length).map(f64),
+    actGrad: grads.slice(n.nodes.length).map(f64),
+    act: n.nodes.map((node) => f64(acts.get(node.name)!)),
+    logits: f64(logits!),
+  };
+  tf.dispose([...grads, ...probes, ys, logits!, ...acts.values()]);
+  return out;
+}
+
+/** Channel-wise Fisher ½/B Σ_b Σ_c (Σ_spatial a·∂L/∂a)² from flat NHWC (or [B, C]) arrays. */
+function fisherOf(act: Float64Array, grad: Float64Array, batchSize: number, channels: number): number {
+  const spatial = act.length / (batchSize * channels);
+  let total = 0;
+  for (let bi = 0; bi < batchSize; bi++) {
+    for (let c = 0; c < channels; c++) {
+      let s = 0;
+      for (let k = 0; k < spatial; k++) {
+        const i = (bi * spatial + k) * channels + c;
+        s += act[i] * grad[i];
+      }
+      total += s * s;
+    }
+  }
+  return (0.5 * total) / batchSize;
+}
+
+/** 1e-5, or the rounding error of a float32 sequential sum of n terms (≈ √n·2⁻²⁴, times 2) where that is
+ * larger: the proxies reduce in float32 on wasm, and the biggest NB201 node has 36,864 weights, whose
+ * ‖g‖ is off by 1.0e-5 relative from the float64 sum of the very same gradient (checked bit-identical). */
+const sumTolerance = (n: number) => Math.max(1e-5, 2 * Math.sqrt(n) * 2 ** -24);
+
+test('grad_norm, snip, plain and fisher from one shared pass equal a hand tf.grads computation (rel ≤ 1e-5, float32 sum rounding on the largest nodes)', () => {
+  const m = measure(net, init, batch, ['grad_norm', 'snip', 'plain', 'fisher'], B);
+  const hand = handGradients(net, init, batch);
+  const worst: Record<string, number> = { grad_norm: 0, snip: 0, plain: 0, fisher: 0 };
+  net.nodes.forEach((node, i) => {
+    const w = f64(init.weights[node.name]);
+    const g = hand.g[i];
+    let sq = 0, snip = 0, plain = 0;
+    for (let k = 0; k < g.length; k++) {
+      sq += g[k] * g[k];
+      snip += Math.abs(w[k] * g[k]);
+      plain += w[k] * g[k];
+    }
+    const fisher = fisherOf(hand.act[i], hand.actGrad[i], B, node.outShape[node.outShape.length - 1]);
+    const want: Record<string, [number, number]> = {
+      grad_norm: [Math.sqrt(sq), Math.sqrt(sq)],
+      snip: [snip, snip],
+      plain: [plain, snip], // signed sum: relative to Σ|θ·g| (its terms' scale), as cancellation may make it ~0
+      fisher: [fisher, fisher],
+    };
+    for (const [name, [value, scale]] of Object.entries(want)) {
+      const got = m.node.get(name)![i];
+      assert.ok(got !== null, `${name}@${node.name} is null`);
+      assert.ok(scale > 0, `${name}@${node.name}: non-trivial reference`);
+      const e = relErr(got!, value, scale);
+      worst[name] = Math.max(worst[name], e);
+      assert.ok(e <= sumTolerance(g.length), `${name}@${node.name}: ${got} vs hand ${value} (rel ${e})`);
+    }
+  });
+  console.log(`  worst relative errors vs hand: ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+
+  // The classifier's Fisher term once more from the closed form ∂L/∂z = (softmax(z) − y)/B.
+  const K = net.numClasses;
+  const labels = batch.labels.dataSync();
+  const dz = new Float64Array(B * K);
+  for (let bi = 0; bi < B; bi++) {
+    const row = hand.logits.subarray(bi * K, (bi + 1) * K);
+    const mx = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - mx));
+    const s = e.reduce((a, v) => a + v, 0);
+    for (let c = 0; c < K; c++) dz[bi * K + c] = (e[c] / s - (labels[bi] === c ? 1 : 0)) / B;
+  }
+  const head = net.nodes.length - 1;
+  const closed = fisherOf(hand.logits, dz, B, K);
+  const got = m.node.get('fisher')![head]!;
+  assert.ok(relErr(got, closed) <= 1e-5, `fisher@classifier ${got} vs closed form ${closed}`);
+});
+
+test('micro-batching: BN couples examples, so NB201 values are equal whenever microBatch ≥ batch', () => {
+  // BN uses each micro-batch's own statistics (like a smaller batch would), so microBatch 2 < B = 4 gives
+  // other values on NB201 by design; equality across micro-batch sizes is checked on a BN-free network below.
+  const names = ['grad_norm', 'snip'];
+  const full = measure(net, init, batch, names, B);
+  const over = measure(net, init, batch, names, 2 * B);
+  const split = measure(net, init, batch, names, 2);
+  for (const name of names) {
+    assert.equal(over.node.get(name), full.node.get(name), `${name}: microBatch ${2 * B} = ${B}`);
+    const a = full.node.get(name)!, b = split.node.get(name)!;
+    const maxRel = Math.max(...a.map((v, i) => relErr(b[i]!, v!)));
+    console.log(`  NB201 ${name}: microBatch 2 vs 4 differ by up to ${(100 * maxRel).toFixed(1)}% (per-micro-batch BN statistics)`);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// A tiny BN-free dense network (flatten → linear → tanh → linear) as a custom Network: tfjs can
+// differentiate its gradient again, so the exact Hessian-gradient product is available.
+
+const TINY_IN: [number, number, number] = [4, 4, 2];
+const HIDDEN = 16;
+const CLASSES = 10;
+
+function tinyNetwork(): Network {
+  const D = TINY_IN[0] * TINY_IN[1] * TINY_IN[2];
+  const fc1: NodeSpec = { slot: 0, name: 'fc1', type: 'linear', kind: 'linear', shape: [D, HIDDEN], outShape: [HIDDEN], macs: D * HIDDEN };
+  const fc2: NodeSpec = { slot: 1, name: 'fc2', type: 'linear', kind: 'linear', shape: [HIDDEN, CLASSES], outShape: [CLASSES], macs: HIDDEN * CLASSES };
+  return {
+    nodes: [fc1, fc2],
+    aux: [
+      { name: 'fc1.bias', shape: [HIDDEN], init: { uniform: 1 / Math.sqrt(D) } },
+      { name: 'fc2.bias', shape: [CLASSES], init: { uniform: 1 / Math.sqrt(HIDDEN) } },
+    ],
+    inputShape: TINY_IN,
+    numClasses: CLASSES,
+    forward(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
+      const L = new LayerOps(mode);
+      const h = tf.tanh(L.linear(fc1, tf.reshape(x, [x.shape[0], D]) as tf.Tensor2D)) as tf.Tensor2D;
+      return L.linear(fc2, h);
+    },
+  };
+}
+
+function tinyBatch(n: number, seed: number): ImageBatch {
+  const rng = randomSource(seed);
+  const size = n * TINY_IN[0] * TINY_IN[1] * TINY_IN[2];
+  return {
+    images: tf.tensor4d(Float32Array.from({ length: size }, () => rng.normal()), [n, ...TINY_IN]),
+    labels: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(CLASSES)), 'int32'),
+  };
+}
+
+test('micro-batching without BN: microBatch 1 and 2 equal 4 for grad_norm, snip, plain, fisher (rel ≤ 1e-4)', () => {
+  const tiny = tinyNetwork();
+  const p = initParams(tiny, randomSource(5));
+  const b = tinyBatch(B, 6);
+  const names = ['grad_norm', 'snip', 'plain', 'fisher'];
+  const full = measure(tiny, p, b, names, B);
+  for (const mb of [1, 2, 3]) {
+    const split = measure(tiny, p, b, names, mb);
+    for (const name of names) {
+      full.node.get(name)!.forEach((v, i) => {
+        const got = split.node.get(name)![i]!;
+        const scale = name === 'plain' ? full.node.get('snip')![i]! : Math.abs(v!);
+        assert.ok(relErr(got, v!, scale) <= 1e-4, `${name}@${tiny.nodes[i].name}: microBatch ${mb} ${got} vs ${v}`);
+      });
+    }
+  }
+  tf.dispose([b.images, b.labels]);
+  disposeParams(p);
+});
+
+/** Exact H·g (g = ∇L, held constant) by a double backward, as ∇_θ (∇_θ L · g). */
+function exactHessGrad(n: Network, p: InitialParams, b: ImageBatch, lossFn: (ys: tf.Tensor, z: tf.Tensor) => tf.Tensor): Float64Array[] {
+  return tf.tidy(() => {
+    const ys = tf.oneHot(b.labels, n.numClasses);
+    const loss = (...vars: tf.Tensor[]) => {
+      const w: Tensors = {};
+      n.nodes.forEach((node, i) => { w[node.name] = vars[i]; });
+      return lossFn(ys, n.forward(b.images, { weights: w, biases: p.biases, batchNorm: true })) as tf.Scalar;
+    };
+    const weights = n.nodes.map((node) => p.weights[node.name]);
+    const g = tf.grads(loss)(weights);
+    const hg = tf.grads((...vars: tf.Tensor[]) => {
+      const inner = tf.grads(loss)(vars);
+      return tf.addN(inner.map((gi, i) => tf.sum(tf.mul(gi, g[i]))));
+    })(weights);
+    return hg.map(f64);
+  });
+}
+
+test('grasp: finite-difference Hessian-gradient product vs exact double backward (tiny dense net)', () => {
+  const tiny = tinyNetwork();
+  const p = initParams(tiny, randomSource(15));
+  const b = tinyBatch(8, 16);
+  // Exact H·g with tfjs's cross-entropy and with a hand-written one must agree (checks the double backward).
+  const hg = exactHessGrad(tiny, p, b, (ys, z) => tf.losses.softmaxCrossEntropy(ys, z));
+  const hg2 = exactHessGrad(tiny, p, b, (ys, z) => tf.mean(tf.sub(tf.logSumExp(z, 1), tf.sum(tf.mul(ys, z), 1))));
+  hg.forEach((h, i) => h.forEach((v, k) => assert.ok(Math.abs(v - hg2[i][k]) <= 1e-5 * Math.max(...h.map(Math.abs)), 'two exact H·g agree')));
+  const exact = tiny.nodes.map((node, i) => {
+    const w = f64(p.weights[node.name]);
+    return -w.reduce((s, v, k) => s + v * hg[i][k], 0);
+  });
+  const report: string[] = [];
+  let defaultErr = 0;
+  for (const step of [1e-2, 1e-3, 1e-4]) {
+    const m = measure(tiny, p, b, ['grasp'], 8, step);
+    const errs = m.node.get('grasp')!.map((v, i) => relErr(v!, exact[i]));
+    report.push(`step ${step}: ${errs.map((e, i) => `${tiny.nodes[i].name} ${(100 * e).toFixed(3)}%`).join(', ')}`);
+    if (step === 1e-3) defaultErr = Math.max(...errs);
+  }
+  // The default step (1e-3, used when hessianStep is unset) is what the harvest uses.
+  const dflt = measure(tiny, p, b, ['grasp'], 8);
+  const errs = dflt.node.get('grasp')!.map((v, i) => relErr(v!, exact[i]));
+  console.log(`  grasp exact: ${exact.map((v) => v.toExponential(4)).join(', ')}; FD relative error ${report.join('; ')}`);
+  assert.ok(Math.max(...errs) === defaultErr, 'default hessianStep is 1e-3');
+  assert.ok(defaultErr <= 0.03, `grasp FD error at the default step ${(100 * defaultErr).toFixed(3)}% > 3%`);
+  tf.dispose([b.images, b.labels]);
+  disposeParams(p);
+});
+
+test('l2_norm = ‖θ‖; nwot, jacov, zen, params, flops finite; no proxy leaks tensors', () => {
+  const all = [...NODE_PROXIES.keys(), ...NETWORK_PROXIES.keys()];
+  // One measurement with every proxy (micro-batches of 2), then each proxy on its own: all leak-checked.
+  const m = measure(net, init, batch, all, 2);
+  for (const name of new Set(all)) measure(net, init, batch, [name], 2);
+
+  net.nodes.forEach((node, i) => {
+    const w = f64(init.weights[node.name]);
+    const norm = Math.sqrt(w.reduce((s, v) => s + v * v, 0));
+    assert.ok(relErr(m.node.get('l2_norm')![i]!, norm) <= 1e-5, `l2_norm@${node.name}`);
+  });
+  for (const name of ['nwot', 'jacov', 'zen', 'params', 'flops']) {
+    const v = m.network.get(name);
+    assert.type(v, 'number', `${name} = ${v}`);
+    assert.ok(Number.isFinite(v), `${name} = ${v}`);
+  }
+  assert.ok(Math.abs(m.network.get('params')! - paramCount(net) / 1e6) < 1e-12);
+  assert.ok(Math.abs(m.network.get('params')! - 0.129306) < 1e-12, 'NB201 index 0 has 0.129306 M parameters');
+  assert.ok(Math.abs(m.network.get('flops')! - macCount(net) / 1e6) < 1e-12);
+  // Node-wise nwot: defined for every node whose op starts with a ReLU (all but the stem and shortcuts).
+  net.nodes.forEach((node, i) => {
+    const v = m.node.get('nwot')![i];
+    if (node.name === 'stem' || node.name.endsWith('.shortcut')) assert.is(v, null, `nwot@${node.name}`);
+    else assert.ok(v !== null && Number.isFinite(v), `nwot@${node.name} = ${v}`);
+  });
+  for (const [name, values] of m.node) {
+    if (name === 'nwot') continue;
+    values.forEach((v, i) => assert.ok(v !== null && Number.isFinite(v), `${name}@${net.nodes[i].name} = ${v}`));
+  }
+  assert.equal(m.nonFinite, []);
+});
+
+test.run();

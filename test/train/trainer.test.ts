@@ -1,0 +1,235 @@
+// Trainer tests on tiny GENERATED fixtures. Everything here is SYNTHETIC: the harvest table is
+// written with the harvest table writer from made-up node values, and the "ground truth" is a known
+// function of those values. No real benchmark data is involved.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { tableFromIPC } from 'apache-arrow';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { UserError } from '../../src/errors.ts';
+import type { CellRecord } from '../../src/harvest/record.ts';
+import { writeTables } from '../../src/harvest/table.ts';
+import { randomSource } from '../../src/random.ts';
+import { getSpace } from '../../src/spaces/index.ts';
+import { fitForest, fitRidge, predictForest, predictRidge } from '../../src/train/baselines.ts';
+import { buildDataset, readHarvest, splitDataset, type Truth } from '../../src/train/dataset.ts';
+import { applyFeatures, fitFeatures, type FeatureConfig } from '../../src/train/features.ts';
+import { Mabn, type MabnConfig } from '../../src/train/mabn.ts';
+import { createRunDir } from '../../src/train/run-dir.ts';
+import { evaluateRun, predict, resolveConfig, train } from '../../src/train/trainer.ts';
+import { kendallTauB } from '../../src/eval/metrics.ts';
+
+await tf.setBackend('cpu');
+const tmp = mkdtempSync(join(tmpdir(), 'parzc-train-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+const space = getSpace('nb201');
+const S = space.slots.length;
+const N = 60;
+/** SYNTHETIC latent quality of cell i; node proxy "a" grows with it, "b" is noise. */
+const latent = Array.from({ length: N }, (_, i) => Math.sin(i * 1.7) * 0.5 + (i % 7) / 7);
+const archs = space.enumerate().slice(0, N);
+const truth = new Map<string, Truth>(archs.map((a, i) => [a, { val: 50 + 10 * latent[i], test: 50.5 + 10 * latent[i] }]));
+
+async function writeSynthetic(path: string, archMode = 'synthetic'): Promise<void> {
+  const rng = randomSource(7);
+  const records: CellRecord[] = archs.map((arch, i) => {
+    const nodes = 3 + (i % 4); // varying node counts: the rest of the 98 slots are padding
+    const slots = Array.from({ length: nodes }, (_, k) => k * 7);
+    const values = new Float32Array(nodes * 2);
+    slots.forEach((_, k) => {
+      values[k * 2] = ((latent[i] + 1) * (k + 1)) / ((nodes * (nodes + 1)) / 2); // sums to latent + 1
+      values[k * 2 + 1] = rng.normal();
+    });
+    return { position: i, arch, index: i, slots, names: slots.map((s) => space.slots[s].name), types: slots.map(() => 'synthetic'),
+      values, network: [1000 + 100 * latent[i]], seconds: 0 };
+  });
+  await writeTables(path, records, {
+    nodeProxies: ['a', 'b'], networkProxies: ['params'], archs,
+    slotNames: space.slots.map((s) => s.name), nodeTypes: ['synthetic'],
+    metadata: { space: 'nb201', archs: archMode, node_proxies: 'a,b', network_proxies: 'params', slots: JSON.stringify(space.slots) },
+  });
+}
+
+const harvestPath = join(tmp, 'synthetic.arrow');
+await writeSynthetic(harvestPath);
+
+const baseConfig = (extra: Record<string, unknown> = {}) => resolveConfig({
+  harvest: { path: harvestPath }, split: { train: 24, seed: 1, test: 'rest' },
+  model: { dim: 8, depth: 1, tokenHidden: 8, channelHidden: 8, mcSamples: 3, rho0: -3 },
+  optim: { epochs: 4, batchSize: 12, lr: 0.01 }, eval: { every: 2, rf: { trees: 10, maxDepth: 4, minLeaf: 2, maxFeatures: 0.5 } },
+  runs: join(tmp, 'runs'), ...extra,
+});
+const quiet = { truth, progress: false };
+
+test('dataset: padding to the slot count with a mask (synthetic)', () => {
+  const h = readHarvest(harvestPath);
+  assert.is(h.slotCount, S);
+  const ds = buildDataset(h, truth);
+  assert.is(ds.archs.length, N);
+  const cell = 1; // 4 nodes at slots 0, 7, 14, 21
+  const r = ds.source[cell];
+  assert.equal([...h.mask.subarray(r * S, r * S + 22)].map((v, s) => (v ? s : -1)).filter((s) => s >= 0), [0, 7, 14, 21]);
+  assert.ok(Number.isNaN(h.values[(r * S + 1) * 2]));
+  const f = applyFeatures(ds, [cell], fitFeatures(ds, [0, 1, 2], { transform: 'zscore', opEncoding: true, summed: true, network: true }));
+  assert.is(f.tokens[1 * 2], 0, 'padding token is zero');
+  assert.is(f.extraWidth, 30 + 2 + 1);
+});
+
+test('dataset: unique tables expand to every isomorphic member with the representative statistics', async () => {
+  const p = join(tmp, 'unique.arrow');
+  await writeSynthetic(p, 'unique');
+  const ds = buildDataset(readHarvest(p), null);
+  assert.ok(ds.archs.length > N);
+  for (let i = 0; i < ds.archs.length; i++) {
+    assert.is(space.isomorphismKey(ds.archs[i]), space.isomorphismKey(archs[ds.source[i]]));
+  }
+});
+
+test('split: seeded, disjoint, rest or all', () => {
+  const a = splitDataset(50, 10, 3, 'rest'), b = splitDataset(50, 10, 3, 'rest');
+  assert.equal(a, b);
+  assert.is(a.test.length, 40);
+  assert.ok(a.train.every((i) => !a.test.includes(i)));
+  assert.is(splitDataset(50, 10, 3, 'all').test.length, 50);
+  assert.throws(() => splitDataset(10, 10, 0, 'rest'), (e: unknown) => e instanceof UserError);
+});
+
+test('features: fitted on training cells only', () => {
+  const ds = buildDataset(readHarvest(harvestPath), truth);
+  const train = [0, 1, 2, 3, 4, 5];
+  for (const transform of ['log', 'zscore', 'rank'] as const) {
+    const cfg: FeatureConfig = { transform, opEncoding: false, summed: true, network: true };
+    const before = JSON.stringify(fitFeatures(ds, train, cfg));
+    const saved = Float32Array.from(ds.harvest.values);
+    for (let i = 10 * S * 2; i < ds.harvest.values.length; i++) ds.harvest.values[i] *= 1000; // perturb non-training cells
+    const after = JSON.stringify(fitFeatures(ds, train, cfg));
+    ds.harvest.values.set(saved);
+    assert.is(after, before, transform);
+  }
+  // ParZC min-max: per cell and proxy, the real nodes span [0, 1].
+  const f = applyFeatures(ds, [3], fitFeatures(ds, train, { transform: 'minmax', opEncoding: false, summed: false, network: false }));
+  const a = Array.from({ length: S }, (_, s) => f.tokens[s * 2]).filter((_, s) => f.mask[s]);
+  assert.is(Math.min(...a), 0);
+  assert.is(Math.max(...a), 1);
+});
+
+const mabnConfig = (variant: 'mabn' | 'official'): MabnConfig => ({
+  variant, dim: 8, depth: 2, tokenHidden: 8, channelHidden: 8, tokenMixing: variant === 'mabn', rho0: -3, priorStd: 0.1, mcSamples: 4,
+});
+
+test('MABN: output shapes and token mixing across nodes (only when enabled)', () => {
+  const shape = { slots: 6, width: 3, extraWidth: 2 };
+  const rng = randomSource(1);
+  const x = Float32Array.from({ length: 2 * 6 * 3 }, () => rng.normal());
+  const mask = Float32Array.from([1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1]);
+  for (const variant of ['mabn', 'official'] as const) {
+    const m = new Mabn(mabnConfig(variant), shape, 0);
+    tf.tidy(() => {
+      const tokens = tf.tensor3d(x, [2, 6, 3]), mk = tf.tensor2d(mask, [2, 6]), extra = tf.zeros([2, 2]) as tf.Tensor2D;
+      assert.equal(m.forward(tokens, mk, extra, null).shape, [2]);
+      assert.equal(m.tokenStates(tokens, mk, null).shape, [2, 6, 8]);
+      const x2 = Float32Array.from(x);
+      for (let p = 0; p < 3; p++) x2[1 * 3 + p] += 3; // change node 1 of cell 0
+      const t2 = tf.tensor3d(x2, [2, 6, 3]);
+      const node0 = (t: tf.Tensor3D) => m.tokenStates(t, mk, null).slice([0, 0, 0], [1, 1, 8]);
+      const diff0 = tf.max(tf.abs(tf.sub(node0(tokens), node0(t2)))).dataSync()[0];
+      const pooledDiff = tf.max(tf.abs(tf.sub(m.pooled(tokens, mk, null), m.pooled(t2, mk, null)))).dataSync()[0];
+      assert.ok(pooledDiff > 1e-4, `${variant}: pooling sees every node`);
+      if (variant === 'mabn') assert.ok(diff0 > 1e-4, 'token mixing moves node 0 when node 1 changes');
+      else assert.is(diff0, 0, 'no token mixing in the official variant');
+      // Padded nodes do not matter.
+      const x3 = Float32Array.from(x);
+      x3[4 * 3] += 5;
+      const d = tf.max(tf.abs(tf.sub(m.forward(tokens, mk, extra, null), m.forward(tf.tensor3d(x3, [2, 6, 3]), mk, extra, null)))).dataSync()[0];
+      assert.is(d, 0, `${variant}: masked padding`);
+    });
+    m.dispose();
+  }
+});
+
+test('MABN: Bayesian std > 0 with mcSamples > 1; KL is finite', () => {
+  const ds = buildDataset(readHarvest(harvestPath), truth);
+  const f = applyFeatures(ds, [0, 1, 2, 3], fitFeatures(ds, [0, 1, 2, 3], { transform: 'minmax', opEncoding: false, summed: false, network: false }));
+  const m = new Mabn(mabnConfig('mabn'), { slots: S, width: 2, extraWidth: 0 }, 0);
+  const { std } = predict(m, f, 4, 0);
+  assert.ok(std.every((s) => s > 0));
+  assert.ok(predict(m, f, 0, 0).std.every((s) => s === 0));
+  const kl = m.kl();
+  assert.ok(Number.isFinite(kl.dataSync()[0]) && kl.dataSync()[0] > 0);
+  kl.dispose();
+  m.dispose();
+});
+
+test('baselines: ridge and random forest learn a simple synthetic function', () => {
+  const rng = randomSource(3);
+  const X = Array.from({ length: 200 }, () => [rng.uniform(), rng.uniform(), rng.uniform()]);
+  const y = X.map((r) => 3 * r[0] - 2 * r[1] + 0.01 * rng.normal());
+  const Xt = X.slice(150), yt = y.slice(150);
+  const ridge = fitRidge(X.slice(0, 150), y.slice(0, 150), 1e-3);
+  assert.ok(Math.abs(ridge.weights[0] / ridge.std[0] - 3) < 0.1);
+  assert.ok(kendallTauB(predictRidge(ridge, Xt), yt) > 0.95);
+  const step = X.map((r) => (r[0] > 0.5 ? 1 : 0) + (r[2] > 0.3 ? 2 : 0));
+  const forest = fitForest(X.slice(0, 150), step.slice(0, 150), { trees: 30, maxDepth: 4, minLeaf: 2, maxFeatures: 0.67, seed: 1 });
+  const pf = predictForest(forest, Xt);
+  assert.ok(pf.every((v, i) => Math.abs(v - step[150 + i]) < 0.5), 'forest recovers the step function');
+  assert.equal(predictForest(fitForest(X.slice(0, 150), step.slice(0, 150), { trees: 30, maxDepth: 4, minLeaf: 2, maxFeatures: 0.67, seed: 1 }), Xt), pf);
+});
+
+test('run dirs are never overwritten', () => {
+  const root = join(tmp, 'rd');
+  const a = createRunDir(root, 'x'), b = createRunDir(root, 'x'), c = createRunDir(root, 'x');
+  assert.equal([basename(a), basename(b), basename(c)], ['x', 'x-2', 'x-3']);
+});
+
+test('config: unknown keys, wrong types and a missing harvest are UserErrors', () => {
+  const err = (raw: object) => {
+    try {
+      resolveConfig(raw);
+    } catch (e) {
+      assert.instance(e, UserError);
+      return (e as Error).message;
+    }
+    assert.unreachable('expected a UserError');
+  };
+  assert.match(err({ harvest: { path: harvestPath }, bogus: 1 })!, /unknown key "bogus"/);
+  assert.match(err({ harvest: { path: harvestPath }, model: { dim: '8' } })!, /model\.dim/);
+  assert.match(err({ harvest: { path: join(tmp, 'nope.arrow') } })!, /does not exist/);
+  assert.match(err({ harvest: { path: harvestPath }, model: { variant: 'x' } })!, /model\.variant/);
+  const off = resolveConfig({ harvest: { path: harvestPath }, model: { variant: 'official' } });
+  assert.is(off.model.tokenMixing, false);
+  assert.is(off.model.mcSamples, 1);
+});
+
+test('train: outputs, seeded determinism, eval reproduces predictions (synthetic)', async () => {
+  const cfg = baseConfig({ name: 'det' });
+  const r1 = await train(cfg, quiet);
+  const r2 = await train(cfg, quiet);
+  assert.is(basename(r1.dir), 'det');
+  assert.is(basename(r2.dir), 'det-2');
+  const strip = (m: Record<string, unknown>) => JSON.stringify({ ...m, seconds: 0, trainSeconds: 0 });
+  assert.is(strip(r2.metrics), strip(r1.metrics));
+  for (const f of ['config.json', 'metrics.json', 'predictions.arrow', 'checkpoint.json']) assert.ok(existsSync(join(r1.dir, f)), f);
+  const metrics = JSON.parse(readFileSync(join(r1.dir, 'metrics.json'), 'utf8'));
+  assert.is(metrics.test.n, N - 24);
+  assert.type(metrics.test.kendall, 'number');
+  assert.ok(metrics.baselines.proxies.a && metrics.baselines.ridge && metrics.baselines.randomForest);
+  assert.ok(metrics.baselines.proxies.a.kendall > 0.9, 'synthetic proxy a ranks the synthetic truth');
+  const preds = tableFromIPC(readFileSync(join(r1.dir, 'predictions.arrow')));
+  assert.equal(preds.schema.fields.map((f) => f.name).slice(0, 4), ['arch', 'mean', 'std', 'target']);
+  const ev = evaluateRun(r1.dir, undefined, truth);
+  assert.equal(Array.from(ev.mean), Array.from(preds.getChild('mean')!.toArray() as Float64Array));
+  assert.equal(ev.archs, preds.getChild('arch')!.toArray().map(String));
+});
+
+test('train: official variant and extra inputs run (synthetic)', async () => {
+  const r = await train(baseConfig({ name: 'off', model: { variant: 'official', dim: 8, depth: 1, tokenHidden: 8, channelHidden: 8 },
+    features: { transform: 'rank', opEncoding: true, summed: true, network: true }, loss: { kl: 0, mse: 0.5, pairwiseLogistic: 0.5 } }), quiet);
+  const m = r.metrics.test as { kendall: number; meanStd: number };
+  assert.ok(Number.isFinite(m.kendall));
+  assert.is(m.meanStd, 0, 'one noisy sample → std 0');
+});
+
+test.run();
