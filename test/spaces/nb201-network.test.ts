@@ -111,19 +111,19 @@ test('forward gives [B, 10] finite logits; the stride-2 reduction conv pads symm
   const convA = net.nodes.find((n) => n.name === 'reduction1.conv_a')!;
   assert.equal(convA.shape, [3, 3, 16, 32]);
   assert.equal(convA.outShape, [16, 16, 32]);
-  let input: tf.Tensor | null = null;
-  let output: tf.Tensor | null = null;
+  const seen: { input?: tf.Tensor; output?: tf.Tensor } = {};
   const mode: ForwardMode = {
     weights: init.weights, biases: init.biases, batchNorm: true,
-    onReluInput: (node, t) => { if (node === convA) input = tf.keep(tf.clone(t)); },
-    onNodeOutput: (node, t) => { if (node === convA) output = tf.keep(tf.clone(t)); },
+    onReluInput: (node, t) => { if (node === convA) seen.input = tf.keep(tf.clone(t)); },
+    onNodeOutput: (node, t) => { if (node === convA) seen.output = tf.keep(tf.clone(t)); },
   };
   const logits = tf.tidy(() => net.forward(x, mode));
   assert.equal(logits.shape, [B, 10]);
   const lv = logits.dataSync();
   assert.ok(lv.every(Number.isFinite), 'finite logits');
   assert.ok(lv.some((v) => v !== 0), 'non-zero logits');
-  assert.ok(input && output, 'saw the reduction conv');
+  const { input, output } = seen;
+  assert.ok(input && output, 'saw the reduction conv and its input');
   assert.equal(output!.shape, [B, 16, 16, 32]);
 
   const w = init.weights[convA.name] as tf.Tensor4D;
