@@ -1,0 +1,444 @@
+// NAS-Bench-101 cell logic without tensors: arch strings, the benchmark's pruning and spec hash,
+// per-vertex channel counts, the fixed-length encoding, and the benchmark files (the 20,001-cell CSV
+// with accuracies and parameter counts, the compact gzipped list of all 423,624 cells).
+//
+// Arch strings. The canonical text form is the pruned spec:
+//   adj=0100110|0010000|0001001|0000010|0000010|0000001|0000000;ops=input|conv3x3-bn-relu|…|output
+// `adj` lists the V rows of the V×V upper-triangular adjacency matrix (row r, column c = 1 for an edge
+// r → c), `ops` the V vertex labels, input first and output last. parseNb101 also accepts the two fields
+// of nb101_20k_val_test.csv joined by a comma (`0100110|…|0000000,input|…|output`) and the two fields of
+// nb101_all423624_compact.csv.gz (`100110100001001010101,3m331`: strict upper triangle row-major, interior
+// ops as 3 conv3x3, 1 conv1x1, m maxpool). Whatever form comes in, the result is pruned as the benchmark
+// does (vertices off every input→output path are deleted) and printed in the canonical form.
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { resolveDataFile } from '../data/paths.ts';
+import { UserError } from '../errors.ts';
+
+/** Interior ops in the benchmark's canonical order: their index is the op's label in the spec hash. */
+export const NB101_OPS = ['conv3x3-bn-relu', 'conv1x1-bn-relu', 'maxpool3x3'] as const;
+export type Nb101Op = (typeof NB101_OPS)[number];
+export const NB101_INPUT = 'input';
+export const NB101_OUTPUT = 'output';
+
+export const NB101_MAX_VERTICES = 7;
+export const NB101_MAX_EDGES = 9;
+/** Number of cells in the benchmark (unique up to isomorphism). */
+export const NB101_SIZE = 423624;
+/** Cells of nb101_20k_val_test.csv: the first 20,001 in benchmark (ascending hash) order. */
+export const NB101_20K_SIZE = 20001;
+
+export const NB101_20K_FILE = 'nb101/nb101_20k_val_test.csv';
+export const NB101_ALL_FILE = 'nb101/nb101_all423624_compact.csv.gz';
+
+/** A cell: V×V 0/1 upper-triangular adjacency and V labels (input, interior ops…, output). */
+export interface Nb101Spec {
+  readonly matrix: readonly (readonly number[])[];
+  readonly ops: readonly string[];
+}
+
+const COMPACT_OP: Record<string, Nb101Op> = { '3': 'conv3x3-bn-relu', '1': 'conv1x1-bn-relu', m: 'maxpool3x3' };
+
+function isInteriorOp(s: string): s is Nb101Op {
+  return (NB101_OPS as readonly string[]).includes(s);
+}
+
+const edgeCount = (m: readonly (readonly number[])[]) => m.reduce((a, row) => a + row.reduce((b, x) => b + x, 0), 0);
+
+/** Parses and validates an arch string without pruning (shape, 0/1 entries, upper triangle, labels).
+ * Throws a one-line UserError naming the problem. */
+export function parseNb101Unpruned(str: string): Nb101Spec {
+  if (typeof str !== 'string') throw new UserError(`NB101 arch must be a string, got ${typeof str}`);
+  const bad = (why: string) => new UserError(`invalid NB101 arch ${JSON.stringify(str)}: ${why}`);
+  const s = str.trim();
+  let rows: string[];
+  let ops: string[];
+  const named = /^adj\s*=\s*([^;]*?)\s*;\s*ops\s*=\s*(.*?)$/.exec(s);
+  if (named) {
+    rows = named[1].split('|');
+    ops = named[2].split('|');
+  } else {
+    const fields = s.split(',').map((f) => f.trim());
+    if (fields.length !== 2) {
+      throw bad('expected "adj=<rows>;ops=<ops>", the CSV fields "<adjacency>,<ops>" or the compact fields "<adj_upper_bits>,<ops_code>"');
+    }
+    const [adj, opField] = fields;
+    if (adj.includes('|') || opField.includes('|')) {
+      rows = adj.split('|');
+      ops = opField.split('|');
+    } else {
+      // Compact form: V(V-1)/2 bits, V-2 op codes.
+      if (!/^[01]+$/.test(adj)) throw bad(`adj_upper_bits ${JSON.stringify(adj)} must be 0/1 digits`);
+      const V = opField.length + 2;
+      if (adj.length !== (V * (V - 1)) / 2) {
+        throw bad(`adj_upper_bits has ${adj.length} bit(s) but ops_code ${JSON.stringify(opField)} gives ${V} vertices, which need ${(V * (V - 1)) / 2}`);
+      }
+      ops = [NB101_INPUT];
+      for (const ch of opField) {
+        const op = COMPACT_OP[ch];
+        if (!op) throw bad(`unknown op code ${JSON.stringify(ch)} in ops_code; expected 3 (conv3x3-bn-relu), 1 (conv1x1-bn-relu) or m (maxpool3x3)`);
+        ops.push(op);
+      }
+      ops.push(NB101_OUTPUT);
+      const matrix = Array.from({ length: V }, () => new Array<number>(V).fill(0));
+      let k = 0;
+      for (let r = 0; r < V; r++) for (let c = r + 1; c < V; c++) matrix[r][c] = adj.charCodeAt(k++) - 48;
+      rows = matrix.map((row) => row.join(''));
+    }
+  }
+  const V = rows.length;
+  if (ops.length !== V) throw bad(`adjacency has ${V} row(s) but there are ${ops.length} op(s); expected one op per vertex`);
+  if (V < 2 || V > NB101_MAX_VERTICES) throw bad(`${V} vertices; expected 2..${NB101_MAX_VERTICES}`);
+  const matrix = rows.map((row, r) => {
+    if (row.length !== V || !/^[01]+$/.test(row)) {
+      throw bad(`adjacency row ${r} ${JSON.stringify(row)} must be ${V} digits 0/1 (one per vertex)`);
+    }
+    const out = new Array<number>(V);
+    for (let c = 0; c < V; c++) {
+      const one = row.charCodeAt(c) === 49;
+      if (one && c <= r) throw bad(`edge ${r}→${c} is on or below the diagonal; the adjacency must be strictly upper-triangular`);
+      out[c] = one ? 1 : 0;
+    }
+    return out;
+  });
+  if (ops[0] !== NB101_INPUT) throw bad(`vertex 0 is ${JSON.stringify(ops[0])}; the first op must be "input"`);
+  if (ops[V - 1] !== NB101_OUTPUT) throw bad(`vertex ${V - 1} is ${JSON.stringify(ops[V - 1])}; the last op must be "output"`);
+  for (let v = 1; v < V - 1; v++) {
+    if (!isInteriorOp(ops[v])) throw bad(`unknown op ${JSON.stringify(ops[v])} at vertex ${v}; expected one of ${NB101_OPS.join(', ')}`);
+  }
+  return { matrix, ops };
+}
+
+/** The benchmark's pruning (ModelSpec._prune): deletes every vertex that is not both reachable from the
+ * input and able to reach the output, keeping the others in order. Null when no input→output path exists. */
+export function pruneNb101(spec: Nb101Spec): Nb101Spec | null {
+  const { matrix, ops } = spec;
+  const V = ops.length;
+  const fromInput = new Array<boolean>(V).fill(false);
+  const toOutput = new Array<boolean>(V).fill(false);
+  fromInput[0] = true;
+  for (let c = 1; c < V; c++) for (let r = 0; r < c; r++) if (matrix[r][c] && fromInput[r]) fromInput[c] = true;
+  toOutput[V - 1] = true;
+  for (let r = V - 2; r >= 0; r--) for (let c = r + 1; c < V; c++) if (matrix[r][c] && toOutput[c]) toOutput[r] = true;
+  const keep = ops.map((_, v) => fromInput[v] && toOutput[v]);
+  if (!keep[0] || !keep[V - 1]) return null;
+  const idx = keep.flatMap((k, v) => (k ? [v] : []));
+  return { matrix: idx.map((r) => idx.map((c) => matrix[r][c])), ops: idx.map((v) => ops[v]) };
+}
+
+/** Parses, validates and prunes an arch string (any accepted form). Like the benchmark's API, the edge
+ * limit applies to the pruned matrix. Throws a one-line UserError naming the problem. */
+export function parseNb101(str: string): Nb101Spec {
+  const raw = parseNb101Unpruned(str);
+  const pruned = pruneNb101(raw);
+  if (!pruned) throw new UserError(`invalid NB101 arch ${JSON.stringify(str)}: no path from the input to the output vertex`);
+  const edges = edgeCount(pruned.matrix);
+  if (edges > NB101_MAX_EDGES) {
+    throw new UserError(`invalid NB101 arch ${JSON.stringify(str)}: ${edges} edges after pruning; at most ${NB101_MAX_EDGES} allowed`);
+  }
+  return pruned;
+}
+
+/** Canonical text form `adj=<rows>;ops=<ops>` (no pruning here: pass a pruned spec). */
+export function formatNb101(spec: Nb101Spec): string {
+  return `adj=${spec.matrix.map((row) => row.join('')).join('|')};ops=${spec.ops.join('|')}`;
+}
+
+/** The two fields of nb101_20k_val_test.csv (`adjacency`, `ops`) for a spec. */
+export function nb101CsvFields(spec: Nb101Spec): { adjacency: string; ops: string } {
+  return { adjacency: spec.matrix.map((row) => row.join('')).join('|'), ops: spec.ops.join('|') };
+}
+
+const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
+
+/** NAS-Bench-101's spec hash (graph_util.hash_module on the pruned spec, labels: input −1, output −2,
+ * interior ops by index in NB101_OPS). Each vertex starts as md5 of Python's str((out-degree, in-degree,
+ * label)); then V rounds replace every vertex's hash by md5(sorted in-neighbour hashes joined + '|' +
+ * sorted out-neighbour hashes joined + '|' + own hash); the fingerprint is md5 of Python's str() of the
+ * sorted list of vertex hashes. Isomorphic specs get the same hash (the benchmark is keyed by it). */
+export function nb101Hash(spec: Nb101Spec): string {
+  const { matrix, ops } = spec;
+  const V = ops.length;
+  const label = (v: number) => (v === 0 ? -1 : v === V - 1 ? -2 : NB101_OPS.indexOf(ops[v] as Nb101Op));
+  let hashes = ops.map((_, v) => {
+    let out = 0, inn = 0;
+    for (let w = 0; w < V; w++) {
+      out += matrix[v][w];
+      inn += matrix[w][v];
+    }
+    return md5(`(${out}, ${inn}, ${label(v)})`);
+  });
+  for (let round = 0; round < V; round++) {
+    hashes = hashes.map((own, v) => {
+      const ins: string[] = [];
+      const outs: string[] = [];
+      for (let w = 0; w < V; w++) {
+        if (matrix[w][v]) ins.push(hashes[w]);
+        if (matrix[v][w]) outs.push(hashes[w]);
+      }
+      return md5(`${ins.sort().join('')}|${outs.sort().join('')}|${own}`);
+    });
+  }
+  return md5(`[${[...hashes].sort().map((h) => `'${h}'`).join(', ')}]`);
+}
+
+/** Channels of every vertex of a pruned cell (model_builder.compute_vertex_channels): the output's
+ * channels are split over the vertices feeding it (the first `out mod n` get one extra), every other
+ * interior vertex takes the max over its successors, the input keeps `inputChannels`. */
+export function computeVertexChannels(inputChannels: number, outputChannels: number, matrix: readonly (readonly number[])[]): number[] {
+  const V = matrix.length;
+  const ch = new Array<number>(V).fill(0);
+  ch[0] = inputChannels;
+  ch[V - 1] = outputChannels;
+  if (V === 2) return ch;
+  let fanIn = 0; // in-degree of the output, ignoring the input vertex
+  for (let v = 1; v < V - 1; v++) fanIn += matrix[v][V - 1];
+  if (fanIn === 0) throw new Error('computeVertexChannels: no interior vertex feeds the output (spec not pruned?)');
+  const base = Math.floor(outputChannels / fanIn);
+  let correction = outputChannels % fanIn;
+  for (let v = 1; v < V - 1; v++) {
+    if (!matrix[v][V - 1]) continue;
+    ch[v] = base;
+    if (correction) {
+      ch[v]++;
+      correction--;
+    }
+  }
+  for (let v = V - 3; v >= 1; v--) {
+    if (matrix[v][V - 1]) continue;
+    for (let dst = v + 1; dst < V - 1; dst++) if (matrix[v][dst]) ch[v] = Math.max(ch[v], ch[dst]);
+  }
+  for (let v = 1; v < V - 1; v++) {
+    if (ch[v] <= 0) throw new Error(`computeVertexChannels: vertex ${v} got ${ch[v]} channels (spec not pruned?)`);
+  }
+  return ch;
+}
+
+/** Length of nb101Encoding: 21 upper-triangle entries of the padded 7×7 adjacency + 5 slots × 3 ops. */
+export const NB101_ENCODING_LENGTH = (NB101_MAX_VERTICES * (NB101_MAX_VERTICES - 1)) / 2 + (NB101_MAX_VERTICES - 2) * NB101_OPS.length;
+
+/** Fixed-length encoding of a pruned spec. The cell is padded to 7 vertices by moving the output to
+ * vertex 6 (interior vertices keep their indices 1..V-2, vertices V-1..5 are empty); then the strict
+ * upper triangle of the padded adjacency row-major (r < c, 21 entries), then for interior slots 1..5 a
+ * one-hot over NB101_OPS (all zero for an empty slot). */
+export function nb101Encoding(spec: Nb101Spec): Float32Array {
+  const { matrix, ops } = spec;
+  const V = ops.length;
+  const N = NB101_MAX_VERTICES;
+  const pad = (v: number) => (v === V - 1 ? N - 1 : v);
+  const enc = new Float32Array(NB101_ENCODING_LENGTH);
+  const triIndex = (r: number, c: number) => r * N - (r * (r + 1)) / 2 + (c - r - 1);
+  for (let r = 0; r < V; r++) for (let c = r + 1; c < V; c++) if (matrix[r][c]) enc[triIndex(pad(r), pad(c))] = 1;
+  const base = (N * (N - 1)) / 2;
+  for (let v = 1; v < V - 1; v++) enc[base + (v - 1) * NB101_OPS.length + NB101_OPS.indexOf(ops[v] as Nb101Op)] = 1;
+  return enc;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Benchmark files
+
+/** One row of nb101_20k_val_test.csv (accuracies are fractions 0-1, as in the file). */
+export interface Nb101Row {
+  index: number;
+  hash: string;
+  /** Canonical arch string. */
+  arch: string;
+  valAcc108: number;
+  testAcc108: number;
+  params: number;
+  flops: number;
+}
+
+interface Table20k {
+  rows: Nb101Row[];
+  archs: string[];
+  byArch: Map<string, Nb101Row>;
+  byHash: Map<string, Nb101Row>;
+}
+let table20k: Table20k | undefined;
+
+/** Hash cache per canonical arch string; seeded with the 20k file's hash column (the tests check that
+ * it recomputes exactly). */
+const hashCache = new Map<string, string>();
+
+const HEADER_20K = 'index,hash,num_vertices,adjacency,ops,val_acc_4,val_acc_12,val_acc_36,val_acc_108,test_acc_108_run0,params,flops_thop,train_time_108_s';
+
+/** Reads nb101_20k_val_test.csv once (file order = benchmark index order 0..20000). */
+export function loadNb101Table(): Readonly<Table20k> {
+  if (table20k) return table20k;
+  const path = resolveDataFile(NB101_20K_FILE);
+  const bad = (why: string) => new UserError(`bad NB101 file ${path}: ${why}`);
+  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  if (lines[0] !== HEADER_20K) throw bad(`unexpected header ${JSON.stringify(lines[0])}; expected ${HEADER_20K}`);
+  const rows: Nb101Row[] = [];
+  const byArch = new Map<string, Nb101Row>();
+  const byHash = new Map<string, Nb101Row>();
+  for (let i = 1; i < lines.length; i++) {
+    const f = lines[i].split(',');
+    if (f.length !== 13) throw bad(`line ${i + 1} has ${f.length} fields, expected 13`);
+    let arch: string;
+    try {
+      arch = formatNb101(parseNb101(`${f[3]},${f[4]}`));
+    } catch (e) {
+      throw bad(`line ${i + 1}: ${(e as Error).message}`);
+    }
+    if (arch !== `adj=${f[3]};ops=${f[4]}`) throw bad(`line ${i + 1}: cell is not pruned (${arch})`);
+    const num = (k: number) => {
+      const v = Number(f[k]);
+      if (f[k] === '' || !Number.isFinite(v)) throw bad(`line ${i + 1}: field ${k + 1} is ${JSON.stringify(f[k])}, expected a number`);
+      return v;
+    };
+    const row: Nb101Row = {
+      index: num(0), hash: f[1], arch,
+      valAcc108: num(8), testAcc108: num(9), params: num(10), flops: num(11),
+    };
+    if (!/^[0-9a-f]{32}$/.test(row.hash)) throw bad(`line ${i + 1}: hash ${JSON.stringify(row.hash)} is not 32 hex digits`);
+    if (byArch.has(arch)) throw bad(`line ${i + 1}: cell ${arch} repeats`);
+    if (byHash.has(row.hash)) throw bad(`line ${i + 1}: hash ${row.hash} repeats`);
+    rows.push(row);
+    byArch.set(arch, row);
+    byHash.set(row.hash, row);
+    hashCache.set(arch, row.hash);
+  }
+  if (rows.length !== NB101_20K_SIZE) throw bad(`expected ${NB101_20K_SIZE} cells, got ${rows.length}`);
+  table20k = { rows, archs: rows.map((r) => r.arch), byArch, byHash };
+  return table20k;
+}
+
+/** The 20,001 cells of nb101_20k_val_test.csv (those with validation accuracy), in file (= index) order. */
+export function enumerateNb101(): readonly string[] {
+  return loadNb101Table().archs;
+}
+
+/** Spec hash of an arch string (any accepted form). */
+export function nb101HashOf(str: string): string {
+  const cached = hashCache.get(str);
+  if (cached) return cached;
+  const spec = parseNb101(str);
+  const arch = formatNb101(spec);
+  let h = hashCache.get(arch);
+  if (!h) {
+    h = nb101Hash(spec);
+    hashCache.set(arch, h);
+  }
+  return h;
+}
+
+/** One row of nb101_all423624_compact.csv.gz. */
+export interface Nb101CompactRow {
+  index: number;
+  hash: string;
+  /** Canonical arch string. */
+  arch: string;
+  /** Test accuracy at 108 epochs, run 0, fraction 0-1. */
+  testAcc108: number;
+  flops: number;
+}
+
+const HEADER_ALL = 'index,hash,num_vertices,adj_upper_bits,ops_code,test_acc_108_run0,flops_thop';
+
+/** Canonical arch string of the compact file's fields, assuming a pruned cell (the file holds only
+ * pruned cells; no pruning or hashing here, so a full pass stays fast). Null on malformed fields. */
+function decodeCompact(bits: string, code: string): string | null {
+  const V = code.length + 2;
+  if (V > NB101_MAX_VERTICES || bits.length !== (V * (V - 1)) / 2 || !/^[01]*$/.test(bits)) return null;
+  const rows: string[] = [];
+  let k = 0;
+  for (let r = 0; r < V; r++) {
+    rows.push('0'.repeat(r + 1) + bits.slice(k, k + V - r - 1));
+    k += V - r - 1;
+  }
+  const ops = [NB101_INPUT];
+  for (const ch of code) {
+    const op = COMPACT_OP[ch];
+    if (!op) return null;
+    ops.push(op);
+  }
+  ops.push(NB101_OUTPUT);
+  return `adj=${rows.join('|')};ops=${ops.join('|')}`;
+}
+
+/** Streams all 423,624 cells of nb101_all423624_compact.csv.gz in index order (decompressed with
+ * node:zlib as it is read; nothing is held in memory beyond the current line). */
+export async function* streamNb101All(): AsyncGenerator<Nb101CompactRow> {
+  const path = resolveDataFile(NB101_ALL_FILE);
+  const bad = (why: string) => new UserError(`bad NB101 file ${path}: ${why}`);
+  const file = createReadStream(path);
+  const gunzip = createGunzip();
+  const lines = createInterface({ input: file.pipe(gunzip), crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (n === 1) {
+        if (line !== HEADER_ALL) throw bad(`unexpected header ${JSON.stringify(line)}; expected ${HEADER_ALL}`);
+        continue;
+      }
+      if (!line) continue;
+      const f = line.split(',');
+      if (f.length !== 7) throw bad(`line ${n} has ${f.length} fields, expected 7`);
+      const arch = decodeCompact(f[3], f[4]);
+      if (!arch) throw bad(`line ${n}: adj_upper_bits ${JSON.stringify(f[3])} and ops_code ${JSON.stringify(f[4])} do not describe a cell`);
+      yield { index: Number(f[0]), hash: f[1], arch, testAcc108: Number(f[5]), flops: Number(f[6]) };
+    }
+  } finally {
+    // Also reached when the consumer stops early: release the file and the inflater.
+    lines.close();
+    gunzip.destroy();
+    file.destroy();
+  }
+  if (n - 1 !== NB101_SIZE) throw bad(`expected ${NB101_SIZE} cells, got ${n - 1}`);
+}
+
+/** Every hash of the full benchmark as 16-byte digests in index order (the index is the rank of the hash
+ * in ascending order, so a binary search finds any cell's index). Loaded on first use. */
+let allHashes: Buffer | undefined;
+
+function loadAllHashes(): Buffer {
+  if (allHashes) return allHashes;
+  const path = resolveDataFile(NB101_ALL_FILE);
+  const bad = (why: string) => new UserError(`bad NB101 file ${path}: ${why}`);
+  const text = gunzipSync(readFileSync(path));
+  const out = Buffer.alloc(NB101_SIZE * 16);
+  let pos = text.indexOf(10) + 1; // skip the header
+  let i = 0;
+  while (pos < text.length) {
+    const c1 = text.indexOf(44, pos); // index,hash,...
+    const end = text.indexOf(10, pos);
+    if (c1 < 0) break;
+    if (i >= NB101_SIZE) throw bad(`more than ${NB101_SIZE} cells`);
+    const written = out.write(text.toString('latin1', c1 + 1, c1 + 33), i * 16, 'hex');
+    if (written !== 16) throw bad(`row ${i}: malformed hash`);
+    if (i > 0 && out.compare(out, (i - 1) * 16, i * 16, i * 16, i * 16 + 16) <= 0) throw bad(`row ${i}: hashes are not in ascending order`);
+    i++;
+    pos = end < 0 ? text.length : end + 1;
+  }
+  if (i !== NB101_SIZE) throw bad(`expected ${NB101_SIZE} cells, got ${i}`);
+  allHashes = out;
+  return out;
+}
+
+/** Benchmark index (0..423623) of a spec hash; −1 when the hash is not in the benchmark. */
+export function nb101IndexOfHash(hash: string): number {
+  const row = loadNb101Table().byHash.get(hash);
+  if (row) return row.index;
+  if (!/^[0-9a-f]{32}$/.test(hash)) return -1;
+  const all = loadAllHashes();
+  const key = Buffer.from(hash, 'hex');
+  let lo = 0, hi = NB101_SIZE - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = all.compare(key, 0, 16, mid * 16, mid * 16 + 16);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Official benchmark index of an arch string (any isomorphic spelling gives the same index). */
+export function nb101ArchToIndex(str: string): number {
+  return nb101IndexOfHash(nb101HashOf(str));
+}
