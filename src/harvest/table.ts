@@ -100,9 +100,8 @@ export async function writeTables(path: string, records: Iterable<CellRecord>, m
     new Field('node_type', typeDict.type, false),
     ...meta.nodeProxies.map((p) => new Field(p, new Float32(), true)),
   ], metadata);
-  const cellArchDict = new DictColumn(0, meta.archs);
   const cellSchema = new Schema([
-    new Field('arch', cellArchDict.type, false),
+    new Field('arch', archDict.type, false),
     new Field('arch_index', new Int32(), false),
     ...meta.networkProxies.map((p) => new Field(p, new Float64(), true)),
     new Field('seconds', new Float32(), false),
@@ -133,7 +132,7 @@ export async function writeTables(path: string, records: Iterable<CellRecord>, m
       nameDict.data(names), typeDict.data(types), ...proxyCols.map((c) => floatColumn(new Float32(), c)),
     ]));
     cells.write(batchOf(cellSchema, [
-      cellArchDict.data(pending.map((r) => r.arch)),
+      archDict.data(pending.map((r) => r.arch)),
       makeData({ type: new Int32(), data: Int32Array.from(pending, (r) => r.index) }),
       ...meta.networkProxies.map((_, j) => floatColumn(new Float64(), Float64Array.from(pending, (r) => r.network[j] ?? Number.NaN))),
       makeData({ type: new Float32(), data: Float32Array.from(pending, (r) => r.seconds) }),

@@ -59,6 +59,13 @@ function tidyValue(f: () => tf.Scalar | number | null): tf.Scalar | number | nul
  * may dispose the tensors it saved for the backward pass). */
 const keepCopy = (x: tf.Tensor) => tf.keep(tf.clone(x));
 
+/** One micro-batch's node outputs, their gradients and the ReLU inputs feeding each node. */
+interface MicroBatchTensors {
+  acts: Map<NodeSpec, tf.Tensor>;
+  actGrads: Map<NodeSpec, tf.Tensor>;
+  reluInputs: Map<NodeSpec | null, tf.Tensor[]>;
+}
+
 /** Mean cross-entropy gradients over all micro-batches, weighted so they equal the full-batch gradient
  * of the mean loss. `visit` sees each micro-batch's node outputs and their gradients. */
 function lossGradients(
@@ -67,7 +74,7 @@ function lossGradients(
   biases: Tensors,
   batch: ImageBatch,
   microBatch: number,
-  visit?: (mb: { acts: Map<NodeSpec, tf.Tensor>; actGrads: Map<NodeSpec, tf.Tensor>; reluInputs: Map<NodeSpec | null, tf.Tensor[]> }) => void,
+  visit?: (mb: MicroBatchTensors) => void,
 ): tf.Tensor[] {
   const B = batch.images.shape[0];
   const nodes = net.nodes;
@@ -142,7 +149,7 @@ export function measureNetwork(
     const kernel = needKernel ? new Float64Array(B * B) : undefined;
     let offset = 0;
     const visit = microProxies.length || needKernel
-      ? ({ acts, actGrads, reluInputs }: Parameters<NonNullable<Parameters<typeof lossGradients>[5]>>[0]) => {
+      ? ({ acts, actGrads, reluInputs }: MicroBatchTensors) => {
           const m = acts.values().next().value!.shape[0];
           for (const p of microProxies) {
             const part = partials.get(p.name)!;

@@ -7,7 +7,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { selectBackend } from '../../src/backend/select.ts';
 import { resolveDataFile } from '../../src/data/paths.ts';
-import { UserError } from '../../src/errors.ts';
 import { disposeParams, initParams } from '../../src/nn/init.ts';
 import { paramCount, type ForwardMode, type NodeSpec } from '../../src/nn/network.ts';
 import { measureNetwork, type ImageBatch } from '../../src/proxies/measure.ts';
@@ -20,6 +19,7 @@ import {
   nb101Hash, nb101IndexOfHash, parseNb101, parseNb101Unpruned, pruneNb101, streamNb101All,
 } from '../../src/spaces/nb101-cell.ts';
 import { loadNb101Truth } from '../../src/spaces/nb101-truth.ts';
+import { throwsUserError } from '../user-error.ts';
 
 /** The README's Inception-like cell (5×5 conv replaced by two 3×3), as the CSV's two fields. */
 const INCEPTION = '0111010|0000001|0000001|0000100|0000001|0000001|0000000,' +
@@ -34,19 +34,6 @@ const MIXED = 'adj=01101|00011|00001|00001|00000;ops=input|conv1x1-bn-relu|maxpo
 const LIGHT = 'adj=0100000|0010001|0001001|0000100|0000011|0000001|0000000;ops=input|maxpool3x3|maxpool3x3|maxpool3x3|maxpool3x3|conv1x1-bn-relu|output';
 
 const archsAt = (i: number) => nb101.enumerate()[i];
-
-function throwsUserError(fn: () => unknown, ...fragments: string[]): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.instance(error, UserError, `expected a UserError (fragments ${fragments.join(', ')})`);
-  const msg = (error as Error).message;
-  assert.not.match(msg, '\n', 'message is one line');
-  for (const f of fragments) assert.ok(msg.includes(f), `message ${JSON.stringify(msg)} should mention ${JSON.stringify(f)}`);
-}
 
 test('the README Inception cell hashes to 28cfc787…, index 67,206; isomorphic spellings agree', () => {
   const spec = parseNb101(INCEPTION);

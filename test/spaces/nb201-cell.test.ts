@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveDataFile } from '../../src/data/paths.ts';
-import { UserError } from '../../src/errors.ts';
 import {
   canonicalNb201,
   canonicalRepresentatives,
@@ -17,21 +16,9 @@ import {
   nb201ToNaslibTuple,
   parseNb201,
 } from '../../src/spaces/nb201-cell.ts';
+import { throwsUserError } from '../user-error.ts';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
-
-function throwsUserError(fn: () => unknown, ...fragments: string[]): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.instance(error, UserError, 'expected a UserError');
-  const msg = (error as Error).message;
-  assert.not.match(msg, '\n', 'message is one line');
-  for (const f of fragments) assert.ok(msg.includes(f), `message ${JSON.stringify(msg)} should mention ${JSON.stringify(f)}`);
-}
 
 test('parse/format round-trip and edge order', () => {
   const cell = parseNb201(BEST);
