@@ -34,6 +34,7 @@ import {
   parseNb101, type Nb101Spec,
 } from './nb101-cell.ts';
 import type { SearchSpace } from './space.ts';
+import { loadNb101Truth } from './nb101-truth.ts';
 
 export const NB101_STEM_CHANNELS = 128;
 export const NB101_STACKS = 3;
@@ -194,4 +195,5 @@ export const nb101: SearchSpace = {
   isomorphismKey: nb101HashOf,
   encode: (arch) => nb101Encoding(parseNb101(arch)),
   build: (arch, numClasses) => buildNb101Network(parseNb101(arch), numClasses),
+  truth: (dataset) => loadNb101Truth(dataset),
 };

@@ -3,6 +3,7 @@ import {
   canonicalNb201, enumerateNb201, formatNb201, nb201ArchToIndex, nb201OpEncoding, parseNb201,
 } from './nb201-cell.ts';
 import { buildNb201Network, NB201_SLOTS } from './nb201-network.ts';
+import { loadNb201Truth } from './nb201-truth.ts';
 
 /** NAS-Bench-201 (Dong & Yang 2020): 15,625 cells of 4 nodes and 6 edges over 5 ops. */
 export const nb201: SearchSpace = {
@@ -15,4 +16,5 @@ export const nb201: SearchSpace = {
   isomorphismKey: canonicalNb201,
   encode: (arch) => nb201OpEncoding(parseNb201(arch)),
   build: (arch, numClasses) => buildNb201Network(parseNb201(arch), numClasses),
+  truth: loadNb201Truth,
 };

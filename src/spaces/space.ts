@@ -8,6 +8,14 @@ export interface SlotInfo {
   meta: Record<string, string | number>;
 }
 
+/** Ground truth of one architecture (accuracies, percent). */
+export interface Truth {
+  val: number;
+  test: number;
+}
+/** Ground truth keyed by canonical arch string (the form `parse` returns). */
+export type TruthTable = ReadonlyMap<string, Readonly<Truth>>;
+
 /** A NAS search space: the harvester and trainer see spaces only through this interface. */
 export interface SearchSpace {
   name: string;
@@ -26,4 +34,6 @@ export interface SearchSpace {
   encode(arch: string): Float32Array;
   /** The network at initialisation shape (weights are drawn separately). */
   build(arch: string, numClasses: number): Network;
+  /** Ground truth of a dataset (throws UserError for a dataset the space has no accuracies for). */
+  truth(dataset: string): TruthTable;
 }

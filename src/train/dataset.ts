@@ -8,25 +8,12 @@ import { UserError } from '../errors.ts';
 import { cellsTablePath, readTable } from '../harvest/table.ts';
 import { deriveSeed, randomSource, shuffle } from '../random.ts';
 import { getSpace } from '../spaces/index.ts';
-import { loadNb201Truth } from '../spaces/nb201-truth.ts';
-import type { SearchSpace } from '../spaces/space.ts';
+import type { SearchSpace, TruthTable } from '../spaces/space.ts';
 
-/** Ground truth of one architecture (accuracies, percent). */
-export interface Truth {
-  val: number;
-  test: number;
-}
-export type TruthTable = ReadonlyMap<string, Readonly<Truth>>;
-
-/** Ground-truth loaders per space name. */
-const TRUTH: Record<string, (dataset: string) => TruthTable> = {
-  nb201: loadNb201Truth,
-};
+export type { Truth, TruthTable } from '../spaces/space.ts';
 
 export function loadTruth(space: string, dataset: string): TruthTable {
-  const load = Object.hasOwn(TRUTH, space) ? TRUTH[space] : undefined;
-  if (!load) throw new UserError(`no ground truth known for search space "${space}"`);
-  return load(dataset);
+  return getSpace(space).truth(dataset);
 }
 
 /** A harvest read into dense per-cell arrays (one row per harvested architecture). */
