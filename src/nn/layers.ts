@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeBackend, nativeBatchNormTrain, nativeRelu } from '../backend/native-ops.ts';
 import type { ForwardMode, NodeSpec } from './network.ts';
 
 const BN_EPS = 1e-5;
@@ -6,12 +7,15 @@ const BN_EPS = 1e-5;
 /** Batch norm with batch statistics and the init affine (γ = 1, β = 0), as a custom gradient that keeps
  * only x̂ and 1/σ: tfjs's own gradient tiles every statistic to activation size, which dominates on wasm. */
 function batchNormTrain(x: tf.Tensor4D, onVariance?: (v: tf.Tensor) => void): tf.Tensor4D {
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const mean = tf.mean(x, [0, 1, 2]);
+  // Centred once: reused by the variance and by x̂ (tf.moments would subtract the mean a second time).
+  const centred = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centred), [0, 1, 2]);
   onVariance?.(variance);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const save = args[1] as tf.GradSaveFunc;
     const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
-    const xhat = tf.mul(tf.sub(input, mean), invStd);
+    const xhat = tf.mul(centred, invStd);
     save([xhat, invStd]);
     return {
       value: xhat,
@@ -25,6 +29,15 @@ function batchNormTrain(x: tf.Tensor4D, onVariance?: (v: tf.Tensor) => void): tf
   });
   return f(x) as tf.Tensor4D;
 }
+
+/** ReLU whose gradient is dy · sign(y): two kernels on every backend, where tfjs's own (dy · step(x))
+ * expands into five full-size kernels on tfjs-node (isNaN, greater, ones, fill, select). */
+const reluSignGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const y = tf.relu(x);
+  save([y]);
+  return { value: y, gradFunc: (dy: tf.Tensor, [out]: tf.Tensor[]) => [tf.mul(dy, tf.sign(out))] };
+});
 
 /** y = x / max(x) with max treated as a constant, reporting ln(max): a legal rescale at a graph cut of
  * synflow's positively homogeneous network (the scores scale by the same factor, undone in log space). */
@@ -96,13 +109,17 @@ export class LayerOps {
   }
 
   batchNorm(x: tf.Tensor4D): tf.Tensor4D {
-    return this.mode.batchNorm ? batchNormTrain(x, this.mode.onBatchNormVariance) : x;
+    if (!this.mode.batchNorm) return x;
+    const native = nativeBackend();
+    // The fused op does not expose the biased batch variance that zen reads, so zen's pass stays composite.
+    return native && !this.mode.onBatchNormVariance ? nativeBatchNormTrain(native, x, BN_EPS) : batchNormTrain(x, this.mode.onBatchNormVariance);
   }
 
   /** ReLU; `feeds` is the node whose op starts with this ReLU (ReLU-Conv-BN), for per-node statistics. */
   relu(x: tf.Tensor4D, feeds: NodeSpec | null): tf.Tensor4D {
     this.mode.onReluInput?.(feeds, x);
-    return tf.relu(x);
+    const native = nativeBackend();
+    return (native ? nativeRelu(native, x) : reluSignGrad(x)) as tf.Tensor4D;
   }
 
   /** A point every path of the network crosses: where synflow may rescale. */

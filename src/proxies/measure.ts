@@ -39,9 +39,14 @@ function microBatches(n: number, m: number): [number, number][] {
   return out;
 }
 
-/** 0 · Σ vars: connects layers whose output never reaches the logits (e.g. a conv into a cell node
- * with no path to the output) so that tfjs gives them their true gradient, zero, instead of failing. */
-const reachAll = (vars: tf.Tensor[]) => tf.mul(tf.addN(vars.map((v) => tf.sum(v))), 0);
+/** Gradients of f's scalar with respect to xs, zero for an x that never reaches it (a conv into a cell
+ * node with no path to the output): tf.grads throws there, and tying every x to the output instead costs
+ * five kernels per layer on every pass. */
+function gradientsOrZero(f: () => tf.Tensor, xs: tf.Tensor[]): tf.Tensor[] {
+  const { value, grads } = tf.engine().gradients(f, xs, undefined, true);
+  value.dispose();
+  return xs.map((x, i) => grads[i] ?? tf.zerosLike(x));
+}
 
 /** Runs a proxy's statistic in its own tidy scope: only a returned tensor outlives it. */
 function tidyValue(f: () => tf.Scalar | number | null): tf.Scalar | number | null {
@@ -87,7 +92,8 @@ function lossGradients(
     const xs = tf.slice(batch.images, [start, 0, 0, 0], [m, -1, -1, -1]);
     const ys = tf.tidy(() => tf.oneHot(tf.slice(batch.labels, [start], [m]) as tf.Tensor1D, net.numClasses));
     const probeList = visit ? nodes.map((n) => probes[n.name]) : [];
-    const f = (...vars: tf.Tensor[]) => {
+    const vars = [...nodes.map((n) => weights[n.name]), ...probeList];
+    const f = () => {
       const w: Tensors = {};
       const p: Tensors = {};
       nodes.forEach((n, i) => {
@@ -105,9 +111,9 @@ function lossGradients(
         };
       }
       const logits = net.forward(xs, mode);
-      return tf.add(tf.mul(tf.losses.softmaxCrossEntropy(ys, logits), m / B), reachAll(vars));
+      return tf.mul(tf.losses.softmaxCrossEntropy(ys, logits), m / B);
     };
-    const grads = tf.grads(f)([...nodes.map((n) => weights[n.name]), ...probeList]);
+    const grads = gradientsOrZero(f, vars);
     if (visit) {
       const actGrads = new Map(nodes.map((n, i) => [n, grads[nodes.length + i]]));
       visit({ acts, actGrads, reluInputs });
@@ -209,14 +215,14 @@ export function measureNetwork(
     const logScales: tf.Scalar[] = [];
     const ones = tf.ones([1, ...net.inputShape]) as tf.Tensor4D;
     const abs = nodes.map((n) => tf.abs(init.weights[n.name]));
-    const f = (...vars: tf.Tensor[]) => {
+    const f = () => {
       const w: Tensors = {};
-      nodes.forEach((n, i) => { w[n.name] = vars[i]; });
+      nodes.forEach((n, i) => { w[n.name] = abs[i]; });
       // Biases only add a constant to R: they change no weight gradient, so they are left out.
       const mode: ForwardMode = { weights: w, biases: {}, batchNorm: false, onCut: (s) => logScales.push(keepCopy(s) as tf.Scalar) };
-      return tf.add(tf.sum(net.forward(ones, mode)), reachAll(vars));
+      return tf.sum(net.forward(ones, mode));
     };
-    const grads = tf.grads(f)(abs);
+    const grads = gradientsOrZero(f, abs);
     const logScale = tf.tidy(() => (logScales.length ? tf.addN(logScales) : tf.scalar(0)).dataSync()[0]);
     grads.forEach((g, i) => { totals[i].synflowGrad = g; totals[i].synflowLogScale = logScale; });
     owned.push(...grads);
