@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../backend/select.ts';
@@ -21,6 +22,16 @@ const workerPath = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 export const journalPath = (out: string) => `${out}.journal`;
 
 /** Schema metadata and dictionaries of a harvest's tables. */
+/** Each worker's share of the cores for TensorFlow's and oneDNN's thread pools (unless the user set them):
+ * by default each pool takes every core, and N workers on N cores then run N² threads that preempt each
+ * other. */
+function workerEnv(workers: number): NodeJS.ProcessEnv {
+  const threads = String(Math.max(1, Math.floor(availableParallelism() / workers)));
+  const env = { ...process.env };
+  for (const name of ['TF_NUM_INTRAOP_THREADS', 'OMP_NUM_THREADS']) env[name] ??= threads;
+  return env;
+}
+
 function tableMeta(settings: HarvestSettings, backend: string, archs: string[], done: number, planned: number): TableMeta {
   const space = getSpace(settings.space);
   const proxies = resolveProxies(settings.proxies);
@@ -146,6 +157,7 @@ export async function harvest(settings: HarvestSettings, run: RunOptions): Promi
 async function runWorkers(settings: HarvestSettings, run: RunOptions, todo: PlannedArch[],
   onRecord: (r: CellRecord, numTensors: number) => void): Promise<void> {
   const nWorkers = Math.max(1, Math.min(run.workers, todo.length));
+  const env = workerEnv(nWorkers);
   const buffer = new Map<number, { r: CellRecord; t: number }>();
   const todoIndex = new Map(todo.map((p, i) => [p.position, i]));
   let nextToWrite = 0; // index into todo
@@ -164,7 +176,7 @@ async function runWorkers(settings: HarvestSettings, run: RunOptions, todo: Plan
       let finished = 0;
       const fail = (e: Error) => { stopAll(); reject(e); };
       for (let w = 0; w < nWorkers; w++) {
-        const child = fork(workerPath, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        const child = fork(workerPath, [], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         children.push(child);
         const sendNext = () => {
           if (nextToSend < todo.length) child.send({ type: 'job', job: todo[nextToSend++] } satisfies ToWorker);

@@ -80,6 +80,9 @@ export function avgPool3x3(x: tf.Tensor4D): tf.Tensor4D {
 
 /** The layer operations a network's forward function is written with, bound to one forward mode. */
 export class LayerOps {
+  /** ReLU calls so far in this forward pass (the index of the next replayed gate). */
+  private reluCalls = 0;
+
   constructor(readonly mode: ForwardMode) {}
 
   private nodeOutput(node: NodeSpec, y: tf.Tensor): tf.Tensor {
@@ -118,6 +121,9 @@ export class LayerOps {
   /** ReLU; `feeds` is the node whose op starts with this ReLU (ReLU-Conv-BN), for per-node statistics. */
   relu(x: tf.Tensor4D, feeds: NodeSpec | null): tf.Tensor4D {
     this.mode.onReluInput?.(feeds, x);
+    const gates = this.mode.reluGates;
+    if (gates?.mode === 'replay') return tf.mul(x, gates.gates[this.reluCalls++]);
+    if (gates) gates.gates.push(tf.keep(tf.cast(tf.greater(x, 0), 'float32')));
     const native = nativeBackend();
     return (native ? nativeRelu(native, x) : reluSignGrad(x)) as tf.Tensor4D;
   }

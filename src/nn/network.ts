@@ -47,6 +47,11 @@ export interface ForwardMode {
   /** Rescale the activation at graph cuts (points every path crosses) by 1/max, reporting ln(max):
    * keeps synflow's positive-weight network inside float32 range. */
   onCut?: (logScale: tf.Scalar) => void;
+  /** ReLU gates (1 where the input is positive, else 0), one per ReLU call in call order. 'record' stores
+   * them; 'replay' multiplies by them instead of rectifying, which makes the pass the network linearised
+   * at the recorded activation pattern, as autograd's Hessian sees it (grasp's finite difference must
+   * not see ReLUs flip: each flip adds a jump that does not vanish as the step shrinks). */
+  reluGates?: { mode: 'record' | 'replay'; gates: tf.Tensor[] };
 }
 
 /** A network at initialisation: its nodes, its parameters and a forward function. */

@@ -71,6 +71,12 @@ interface MicroBatchTensors {
   reluInputs: Map<NodeSpec | null, tf.Tensor[]>;
 }
 
+/** ReLU gates of each micro-batch of a loss pass, recorded by one pass and replayed by others. */
+interface MicroBatchGates {
+  mode: 'record' | 'replay';
+  perMicroBatch: tf.Tensor[][];
+}
+
 /** Mean cross-entropy gradients over all micro-batches, weighted so they equal the full-batch gradient
  * of the mean loss. `visit` sees each micro-batch's node outputs and their gradients. */
 function lossGradients(
@@ -80,11 +86,12 @@ function lossGradients(
   batch: ImageBatch,
   microBatch: number,
   visit?: (mb: MicroBatchTensors) => void,
+  gates?: MicroBatchGates,
 ): tf.Tensor[] {
   const B = batch.images.shape[0];
   const nodes = net.nodes;
   let acc: tf.Tensor[] | null = null;
-  for (const [start, m] of microBatches(B, microBatch)) {
+  for (const [k, [start, m]] of microBatches(B, microBatch).entries()) {
     const acts = new Map<NodeSpec, tf.Tensor>();
     const reluInputs = new Map<NodeSpec | null, tf.Tensor[]>();
     const probes: Tensors = {};
@@ -101,6 +108,7 @@ function lossGradients(
         if (visit) p[n.name] = vars[nodes.length + i];
       });
       const mode: ForwardMode = { weights: w, biases, batchNorm: true };
+      if (gates) mode.reluGates = { mode: gates.mode, gates: (gates.perMicroBatch[k] ??= []) };
       if (visit) {
         mode.probes = p;
         mode.onNodeOutput = (node, y) => acts.set(node, keepCopy(y));
@@ -151,8 +159,10 @@ export function measureNetwork(
   // Sum of per-micro-batch partials per proxy and node; null once any part was null.
   const partials = new Map(microProxies.map((p) => [p.name, new Array<number | null>(nodes.length).fill(0)]));
 
+  let hessianGates: MicroBatchGates | undefined;
   if (passes.has('loss')) {
     const kernel = needKernel ? new Float64Array(B * B) : undefined;
+    hessianGates = passes.has('hessian') ? { mode: 'record', perMicroBatch: [] } : undefined;
     let offset = 0;
     const visit = microProxies.length || needKernel
       ? ({ acts, actGrads, reluInputs }: MicroBatchTensors) => {
@@ -181,16 +191,34 @@ export function measureNetwork(
           }
         }
       : undefined;
-    const grads = lossGradients(net, init.weights, init.biases, batch, opts.microBatch, visit);
+    const grads = lossGradients(net, init.weights, init.biases, batch, opts.microBatch, visit, hessianGates);
     grads.forEach((g, i) => { totals[i].grad = g; });
     owned.push(...grads);
     netTotals.reluKernel = kernel;
   }
 
+  if (passes.has('halves') && B >= 2) {
+    // Two batches of their own, as ZiCo's reference splits the data (split_data = 2): each half's BN uses
+    // that half's statistics, so this cannot reuse the loss pass's micro-batches.
+    const half = Math.floor(B / 2);
+    const perHalf = [[0, half], [half, B - half]].map(([start, n]) => {
+      const part: ImageBatch = {
+        images: tf.slice(batch.images, [start, 0, 0, 0], [n, -1, -1, -1]),
+        labels: tf.slice(batch.labels, [start], [n]),
+      };
+      const g = lossGradients(net, init.weights, init.biases, part, opts.microBatch);
+      tf.dispose([part.images, part.labels]);
+      return g;
+    });
+    totals.forEach((t, i) => { t.halfGrads = [perHalf[0][i], perHalf[1][i]]; });
+    owned.push(...perHalf.flat());
+  }
+
   if (passes.has('hessian')) {
     // H·g ≈ (∇L(θ + h·g) − ∇L(θ − h·g)) / 2h: two more loss gradients instead of a double backward, which
     // tfjs lacks (its saved tensors do not record their dependence on θ). The central difference is
-    // second-order accurate; the one-sided one was 1.7% off on a test net at the same step.
+    // second-order accurate; the one-sided one was 1.7% off on a test net at the same step. Both passes
+    // replay the loss pass's ReLU gates (see ForwardMode.reluGates).
     const step = opts.hessianStep ?? 1e-3;
     const h = tf.tidy(() => {
       const gNorm = tf.sqrt(tf.addN(totals.map((t) => tf.sum(tf.square(t.grad!)))));
@@ -200,14 +228,14 @@ export function measureNetwork(
     const gradAt = (sign: number) => {
       const shifted: Tensors = {};
       totals.forEach((t) => { shifted[t.node.name] = tf.tidy(() => tf.add(t.weight, tf.mul(t.grad!, sign * h))); });
-      const g = lossGradients(net, shifted, init.biases, batch, opts.microBatch);
+      const g = lossGradients(net, shifted, init.biases, batch, opts.microBatch, undefined, { ...hessianGates!, mode: 'replay' });
       tf.dispose(Object.values(shifted));
       return g;
     };
     const gPlus = gradAt(1);
     const gMinus = gradAt(-1);
     totals.forEach((t, i) => { t.hessGrad = tf.tidy(() => tf.div(tf.sub(gPlus[i], gMinus[i]), 2 * h)); });
-    tf.dispose([...gPlus, ...gMinus]);
+    tf.dispose([...gPlus, ...gMinus, ...hessianGates!.perMicroBatch.flat()]);
     owned.push(...totals.map((t) => t.hessGrad!));
   }
 

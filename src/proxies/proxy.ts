@@ -7,6 +7,7 @@ export type PassName =
   | 'weights' // no forward: the initial weights only
   | 'loss' // cross-entropy on the real batch, BN with batch statistics: ∂L/∂θ, node outputs and their gradients
   | 'synflow' // |θ|, no BN, all-ones input, R = Σ logits: ∂R/∂θ (rescaled, see LayerOps.cut)
+  | 'halves' // ∂L/∂θ of each half of the real batch on its own (BN statistics of the half)
   | 'hessian' // Hessian-gradient product H·∂L/∂θ on the real batch (finite difference of two loss gradients)
   | 'jacobian' // ∂(Σ logits)/∂x per example on the real batch
   | 'gaussian'; // Zen-NAS: Gaussian weights and input, a perturbed twin, features before pooling
@@ -21,6 +22,8 @@ export interface NodeTotals {
   synflowGrad?: tf.Tensor;
   /** ln of the factor the synflow gradients were divided by. */
   synflowLogScale?: number;
+  /** ∂L/∂θ of the mean loss of the first and of the second half of the batch ('halves'). */
+  halfGrads?: [tf.Tensor, tf.Tensor];
   /** H·g with g = ∂L/∂θ ('hessian'). */
   hessGrad?: tf.Tensor;
 }

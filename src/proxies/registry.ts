@@ -9,10 +9,11 @@ import { plain } from './plain.ts';
 import type { NetworkProxy, NodeProxy } from './proxy.ts';
 import { snip } from './snip.ts';
 import { synflow } from './synflow.ts';
+import { zico } from './zico.ts';
 
 /** Node-wise proxies by name; a new proxy is one module plus one entry here. */
 export const NODE_PROXIES: ReadonlyMap<string, NodeProxy> = new Map(
-  [gradNorm, snip, synflow, fisher, grasp, plain, l2Norm, nwotNode].map((p) => [p.name, p]),
+  [gradNorm, snip, synflow, fisher, grasp, plain, l2Norm, nwotNode, zico].map((p) => [p.name, p]),
 );
 /** Network-level proxies by name (a separate table: one row per architecture). */
 export const NETWORK_PROXIES: ReadonlyMap<string, NetworkProxy> = new Map(

@@ -176,7 +176,8 @@ const TINY_IN: [number, number, number] = [4, 4, 2];
 const HIDDEN = 16;
 const CLASSES = 10;
 
-function tinyNetwork(): Network {
+/** A 2-layer dense net; tanh is smooth, ReLU goes through LayerOps.relu (gates, native kernels). */
+function tinyNetwork(activation: 'tanh' | 'relu' = 'tanh'): Network {
   const D = TINY_IN[0] * TINY_IN[1] * TINY_IN[2];
   const fc1: NodeSpec = { slot: 0, name: 'fc1', type: 'linear', kind: 'linear', shape: [D, HIDDEN], outShape: [HIDDEN], macs: D * HIDDEN };
   const fc2: NodeSpec = { slot: 1, name: 'fc2', type: 'linear', kind: 'linear', shape: [HIDDEN, CLASSES], outShape: [CLASSES], macs: HIDDEN * CLASSES };
@@ -190,7 +191,8 @@ function tinyNetwork(): Network {
     numClasses: CLASSES,
     forward(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
       const L = new LayerOps(mode);
-      const h = tf.tanh(L.linear(fc1, tf.reshape(x, [x.shape[0], D]) as tf.Tensor2D)) as tf.Tensor2D;
+      const a = L.linear(fc1, tf.reshape(x, [x.shape[0], D]) as tf.Tensor2D);
+      const h = (activation === 'tanh' ? tf.tanh(a) : L.relu(a as unknown as tf.Tensor4D, fc2)) as unknown as tf.Tensor2D;
       return L.linear(fc2, h);
     },
   };
@@ -234,25 +236,30 @@ test('tfjs cannot differentiate a gradient through a nonlinearity (why grasp use
   x.dispose();
 });
 
-interface TinyF64 { x: Float64Array; labels: Int32Array; w1: Float64Array; b1: Float64Array; w2: Float64Array; b2: Float64Array }
+interface TinyF64 { activation: 'tanh' | 'relu'; x: Float64Array; labels: Int32Array; w1: Float64Array; b1: Float64Array; w2: Float64Array; b2: Float64Array }
 
 /** The tiny net in float64, independent of tfjs: mean cross-entropy gradient [∂L/∂W1, ∂L/∂W2] and, for
- * a direction v = [V1, V2], the exact Hessian-vector product H·v by Pearlmutter's R-operator. */
+ * a direction v = [V1, V2], the exact Hessian-vector product H·v by Pearlmutter's R-operator (for ReLU,
+ * autograd's: the activation pattern is held fixed, its second derivative is 0). */
 function tinyF64(t: TinyF64, w1: Float64Array, w2: Float64Array, v?: Float64Array[]): { grad: Float64Array[]; hv?: Float64Array[] } {
   const { x, labels, b1, b2 } = t;
+  const act = t.activation === 'tanh' ? Math.tanh : (u: number) => Math.max(u, 0);
+  // σ' and σ'' as functions of h = σ(a): tanh' = 1 − h², tanh'' = −2h(1 − h²); ReLU' = [h > 0], ReLU'' = 0.
+  const slope = (h: number) => (t.activation === 'tanh' ? 1 - h * h : h > 0 ? 1 : 0);
+  const curve = (h: number) => (t.activation === 'tanh' ? -2 * h * (1 - h * h) : 0);
   const n = labels.length, D = x.length / n, H = b1.length, K = b2.length;
   const g1 = new Float64Array(D * H), g2 = new Float64Array(H * K);
   const r1 = new Float64Array(D * H), r2 = new Float64Array(H * K);
   for (let s = 0; s < n; s++) {
-    const h = new Float64Array(H), Rh = new Float64Array(H);
+    const h = new Float64Array(H), Rh = new Float64Array(H), Ra = new Float64Array(H);
     for (let j = 0; j < H; j++) {
-      let a = b1[j], Ra = 0;
+      let a = b1[j];
       for (let d = 0; d < D; d++) {
         a += x[s * D + d] * w1[d * H + j];
-        if (v) Ra += x[s * D + d] * v[0][d * H + j];
+        if (v) Ra[j] += x[s * D + d] * v[0][d * H + j];
       }
-      h[j] = Math.tanh(a);
-      Rh[j] = (1 - h[j] * h[j]) * Ra;
+      h[j] = act(a);
+      Rh[j] = slope(h[j]) * Ra[j];
     }
     const z = new Float64Array(K), Rz = new Float64Array(K);
     for (let k = 0; k < K; k++) {
@@ -280,8 +287,8 @@ function tinyF64(t: TinyF64, w1: Float64Array, w2: Float64Array, v?: Float64Arra
         dh += dz[k] * w2[j * K + k];
         if (v) Rdh += Rdz[k] * w2[j * K + k] + dz[k] * v[1][j * K + k];
       }
-      da[j] = dh * (1 - h[j] * h[j]);
-      Rda[j] = Rdh * (1 - h[j] * h[j]) - dh * 2 * h[j] * Rh[j];
+      da[j] = dh * slope(h[j]);
+      Rda[j] = Rdh * slope(h[j]) + dh * curve(h[j]) * Ra[j];
     }
     for (let d = 0; d < D; d++) {
       for (let j = 0; j < H; j++) {
@@ -293,12 +300,15 @@ function tinyF64(t: TinyF64, w1: Float64Array, w2: Float64Array, v?: Float64Arra
   return { grad: [g1, g2], hv: v ? [r1, r2] : undefined };
 }
 
-test('grasp: finite-difference Hessian-gradient product vs the exact one (tiny dense net)', () => {
-  const tiny = tinyNetwork();
+/** grasp's central-difference H·g against the exact one on the tiny net. With ReLU the exact product
+ * holds the activation pattern fixed; the passes replay the ReLU gates, so a step that flips units must
+ * not matter. */
+function checkGrasp(activation: 'tanh' | 'relu') {
+  const tiny = tinyNetwork(activation);
   const p = initParams(tiny, randomSource(15));
   const b = tinyBatch(8, 16);
   const t: TinyF64 = {
-    x: f64(b.images), labels: b.labels.dataSync() as Int32Array,
+    activation, x: f64(b.images), labels: b.labels.dataSync() as Int32Array,
     w1: f64(p.weights.fc1), b1: f64(p.biases.fc1), w2: f64(p.weights.fc2), b2: f64(p.biases.fc2),
   };
   const w = [t.w1, t.w2];
@@ -332,9 +342,41 @@ test('grasp: finite-difference Hessian-gradient product vs the exact one (tiny d
   // The default step (hessianStep unset, as in the harvest), with micro-batches (no BN here: same H·g).
   const dflt = measure(tiny, p, b, ['grasp'], 3);
   const defaultErr = Math.max(...dflt.node.get('grasp')!.map((u, i) => relErr(u!, exact[i])));
-  console.log(`  grasp exact ${exact.map((u) => u.toExponential(4)).join(', ')}; FD relative error ${report.join('; ')}; default step, micro-batch 3: ${(100 * defaultErr).toFixed(3)}%`);
+  console.log(`  grasp (${activation}) exact ${exact.map((u) => u.toExponential(4)).join(', ')}; FD relative error ${report.join('; ')}; default step, micro-batch 3: ${(100 * defaultErr).toFixed(3)}%`);
   assert.ok(Math.abs(defaultErr - stepErr) <= 1e-3, 'the default hessianStep behaves like 1e-3');
   assert.ok(defaultErr <= 0.003, `grasp central-difference error at the default step ${(100 * defaultErr).toFixed(3)}% > 0.3%`);
+  tf.dispose([b.images, b.labels]);
+  disposeParams(p);
+}
+
+test('grasp: finite-difference Hessian-gradient product vs the exact one (tiny dense net, tanh)', () => checkGrasp('tanh'));
+test('grasp: the same with ReLU (gates replayed: exact = activation pattern held fixed)', () => checkGrasp('relu'));
+
+test('zico: ln Σ mean|g| / std(g) of the two half-batch gradients, against float64 (tiny ReLU net)', () => {
+  const tiny = tinyNetwork('relu');
+  const p = initParams(tiny, randomSource(21));
+  const b = tinyBatch(8, 22);
+  const t: TinyF64 = {
+    activation: 'relu', x: f64(b.images), labels: b.labels.dataSync() as Int32Array,
+    w1: f64(p.weights.fc1), b1: f64(p.biases.fc1), w2: f64(p.weights.fc2), b2: f64(p.biases.fc2),
+  };
+  const D = t.x.length / 8;
+  const half = (h: number) => tinyF64({ ...t, x: t.x.slice(4 * h * D, 4 * (h + 1) * D), labels: t.labels.slice(4 * h, 4 * (h + 1)) }, t.w1, t.w2).grad;
+  const [g0, g1] = [half(0), half(1)];
+  const expected = g0.map((a, i) => {
+    let sum = 0;
+    a.forEach((u, k) => {
+      const v = g1[i][k];
+      const std = Math.abs(u - v) / 2;
+      if (std > 0) sum += (Math.abs(u) + Math.abs(v)) / 2 / std;
+    });
+    return sum > 0 ? Math.log(sum) : 0;
+  });
+  // Micro-batches of 2 inside each half: the halves are what ZiCo sees, not the memory setting.
+  for (const micro of [8, 2]) {
+    const got = measure(tiny, p, b, ['zico'], micro).node.get('zico')!;
+    got.forEach((u, i) => assert.ok(Math.abs(u! - expected[i]) <= 1e-3 * Math.abs(expected[i]), `${tiny.nodes[i].name}: zico ${u} vs ${expected[i]}`));
+  }
   tf.dispose([b.images, b.labels]);
   disposeParams(p);
 });
