@@ -21,7 +21,6 @@ const workerPath = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 
 export const journalPath = (out: string) => `${out}.journal`;
 
-/** Schema metadata and dictionaries of a harvest's tables. */
 /** Each worker's share of the cores for TensorFlow's and oneDNN's thread pools (unless the user set them):
  * by default each pool takes every core, and N workers on N cores then run N² threads that preempt each
  * other. */
@@ -32,6 +31,7 @@ function workerEnv(workers: number): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Schema metadata and dictionaries of a harvest's tables. */
 function tableMeta(settings: HarvestSettings, backend: string, archs: string[], done: number, planned: number): TableMeta {
   const space = getSpace(settings.space);
   const proxies = resolveProxies(settings.proxies);
