@@ -18,7 +18,7 @@ export const harvestCommand: CommandModule = {
   describe: 'Measure node-wise zero-cost statistics of architectures into an Arrow table (resumable)',
   builder: (y) => y
     .option('config', { type: 'string', describe: 'JSON file with any of these options (command-line flags win)' })
-    .option('space', { type: 'string', describe: 'search space (nb201)' })
+    .option('space', { type: 'string', describe: 'search space: nb201, nb101, darts, nds:<sweep>, autoformer, pit' })
     .option('dataset', { type: 'string', choices: ['cifar10', 'cifar100'], describe: 'image batch source' })
     .option('archs', { type: 'string', describe: 'all | unique | <N> (seeded sample) | <file, one arch per line>' })
     .option('proxies', { type: 'string', describe: `comma list (default ${[...DEFAULT_NODE_PROXIES, ...DEFAULT_NETWORK_PROXIES].join(',')})` })

@@ -11,7 +11,10 @@ export interface ImageBatch {
   images: Float32Array;
   /** Class per image (CIFAR-100: the fine label). */
   labels: Int32Array;
+  /** Classes of the requested dataset: the head's width, whatever the images' source. */
   numClasses: number;
+  /** Whose images these are (see imageSource). */
+  source: CifarDataset;
   shape: [number, number, number, number];
 }
 
@@ -59,6 +62,26 @@ const FORMATS: Record<CifarDataset, Format> = {
 const CIFAR100_SOURCE = 'CIFAR-100 is not in the benchmark data: take train.bin from the official binary release '
   + '(https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz) and pass it with its path';
 
+function inDataDir(files: string[]): boolean {
+  try {
+    files.forEach(resolveDataFile);
+    return true;
+  } catch (e) {
+    if (e instanceof UserError) return false;
+    throw e;
+  }
+}
+
+/** Whose images a dataset's batch is drawn from: its own default files, except CIFAR-100 when its binary
+ * is not in the data directory (the shared benchmark data has only CIFAR-10): then the CIFAR-10 images,
+ * under a 100-class head (labels 0..9 of 100), so spaces whose ground truth is CIFAR-100 (ViT-Bench-101)
+ * can be harvested with the images at hand. */
+export function imageSource(dataset: CifarDataset): CifarDataset {
+  return dataset === 'cifar100' && !inDataDir(FORMATS.cifar100.defaultFiles) ? 'cifar10' : dataset;
+}
+
+let fallbackNoted = false;
+
 interface ParsedFile {
   path: string;
   bytes: Uint8Array;
@@ -102,21 +125,30 @@ function parseFile(path: string, dataset: CifarDataset): ParsedFile {
 }
 
 /** `batchSize` training images drawn without replacement, the same ones for the same seed: the images of
- * all files are pooled in file order and shuffled with randomSource(deriveSeed('image-batch', dataset,
- * seed)). Labels come from the binary records; pixels are converted from CIFAR's planar RGB to NHWC. */
+ * all files are pooled in file order and shuffled with randomSource(deriveSeed('image-batch', source,
+ * seed)), source = imageSource(dataset) (or the dataset itself with `file`). Labels come from the binary
+ * records; pixels are converted from CIFAR's planar RGB to NHWC. */
 export function loadImageBatch(opts: ImageBatchOptions): ImageBatch {
   const { dataset, batchSize, seed } = opts;
-  const format = FORMATS[dataset];
-  if (!format) throw new UserError(`unknown image dataset "${dataset}" (expected ${Object.keys(FORMATS).join(' or ')})`);
+  if (!FORMATS[dataset]) throw new UserError(`unknown image dataset "${dataset}" (expected ${Object.keys(FORMATS).join(' or ')})`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`);
+  const source = opts.file ? dataset : imageSource(dataset);
+  if (source !== dataset && !fallbackNoted) {
+    fallbackNoted = true;
+    process.stderr.write(`parzc: ${FORMATS[dataset].defaultFiles.join(', ')} is not in the data directory: the batch is `
+      + `CIFAR-10 images under a ${FORMATS[dataset].numClasses}-class head; for real CIFAR-100 images put train.bin of `
+      + 'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz there\n');
+  }
+  const format = FORMATS[source];
   const names = opts.file ? [opts.file] : format.defaultFiles;
-  const files = names.map((name) => parseFile(locate(name, dataset), dataset));
+  const files = names.map((name) => parseFile(locate(name, source), source));
   const total = files.reduce((n, f) => n + f.count, 0);
   if (batchSize > total) {
     throw new UserError(`batch size ${batchSize} needs more images than ${files.map((f) => f.path).join(', ')} hold (${total})`);
   }
 
-  const order = shuffle(Int32Array.from({ length: total }, (_, i) => i), randomSource(deriveSeed('image-batch', dataset, seed)));
+  // Seeded by the source, so a fallback batch is the CIFAR-10 batch of the same seed.
+  const order = shuffle(Int32Array.from({ length: total }, (_, i) => i), randomSource(deriveSeed('image-batch', source, seed)));
   const record = format.labelBytes + IMAGE_BYTES;
   const images = new Float32Array(batchSize * IMAGE_BYTES);
   const labels = new Int32Array(batchSize);
@@ -136,5 +168,5 @@ export function loadImageBatch(opts: ImageBatchOptions): ImageBatch {
       }
     }
   }
-  return { images, labels, numClasses: format.numClasses, shape: [batchSize, SIDE, SIDE, 3] };
+  return { images, labels, numClasses: FORMATS[dataset].numClasses, source, shape: [batchSize, SIDE, SIDE, 3] };
 }

@@ -25,6 +25,11 @@ const ORIGINS: Record<string, string> = {
   'zc-reference': 'NAS-Bench-Suite-Zero scores (automl/NASLib)',
 };
 
+/** Families that `parzc data fetch` does not download (no pinned copy): how to get them by hand. */
+const BY_HAND: Record<string, string> = {
+  nds: 'NDS (Radosavovic et al. 2019): download https://dl.fbaipublicfiles.com/nds/data.zip and put nds_data/<sweep>.json at nds/<sweep>.json in the data directory',
+};
+
 /** Absolute path of a benchmark file given relative to the data directory (e.g. "nb201/x.json").
  * Throws a UserError naming the file, every place looked, and where the public copy comes from. */
 export function resolveDataFile(relPath: string): string {
@@ -34,6 +39,7 @@ export function resolveDataFile(relPath: string): string {
     if (existsSync(p)) return p;
   }
   const family = relPath.split('/')[0];
-  const origin = ORIGINS[family] ? ` Public source: ${ORIGINS[family]}; \`npx parzc data fetch\` downloads it.` : '';
+  const origin = BY_HAND[family] ? ` Public source: ${BY_HAND[family]}.`
+    : ORIGINS[family] ? ` Public source: ${ORIGINS[family]}; \`npx parzc data fetch\` downloads it.` : '';
   throw new UserError(`missing data file ${relPath} (looked in ${dirs.join(', ')}).${origin}`);
 }

@@ -1,4 +1,5 @@
 import type { BackendName } from '../backend/select.ts';
+import { imageSource } from '../data/cifar.ts';
 
 /** Everything that determines a harvest's values; two runs with equal settings give equal tables. */
 export interface HarvestSettings {
@@ -16,11 +17,14 @@ export interface HarvestSettings {
   shard: string | null;
 }
 
-/** Settings as stored in journals and table metadata (key order fixed, so equality is string equality). */
+/** Settings as stored in journals and table metadata (key order fixed, so equality is string equality).
+ * `images` appears when the batch's images are another dataset's (CIFAR-100 without its binary: CIFAR-10
+ * images under a 100-class head), so a table says so and never resumes with other images. */
 export function settingsKey(s: HarvestSettings, backend: string): string {
+  const images = imageSource(s.dataset);
   return JSON.stringify({
-    space: s.space, dataset: s.dataset, archs: s.archs, proxies: s.proxies, batchSize: s.batchSize,
-    microBatch: s.microBatch, seed: s.seed, shard: s.shard, backend,
+    space: s.space, dataset: s.dataset, ...(images === s.dataset ? {} : { images }), archs: s.archs, proxies: s.proxies,
+    batchSize: s.batchSize, microBatch: s.microBatch, seed: s.seed, shard: s.shard, backend,
   });
 }
 

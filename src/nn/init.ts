@@ -22,7 +22,8 @@ function fill(n: number, draw: () => number): Float32Array {
 }
 
 /** PyTorch's default initialisation, as the benchmarks' reference code leaves it: every conv and linear
- * weight (and linear bias) U(−1/√fan_in, 1/√fan_in); BN at γ = 1, β = 0 (implicit in LayerOps). Draws in
+ * weight (and bias) U(−1/√fan_in, 1/√fan_in); BN and LN at γ = 1, β = 0 (implicit in LayerOps); aux
+ * parameters with a `normal` init (ViT class token, position embedding) N(0, std²). Draws in
  * node order from `rng`, so the same seed gives bit-identical weights. */
 export function initParams(net: Network, rng: RandomSource): InitialParams {
   const weights: Tensors = {};
@@ -33,6 +34,12 @@ export function initParams(net: Network, rng: RandomSource): InitialParams {
     weights[node.name] = tf.tensor(fill(size, () => (2 * rng.uniform() - 1) * bound), node.shape);
     const bias = net.aux.find((p) => p.name === `${node.name}.bias`);
     if (bias) biases[node.name] = tf.tensor(fill(bias.shape[0], () => (2 * rng.uniform() - 1) * bound), bias.shape);
+  }
+  // After every node, so spaces without such parameters draw exactly as before.
+  for (const p of net.aux) {
+    if (typeof p.init !== 'object' || !('normal' in p.init)) continue;
+    const std = p.init.normal;
+    biases[p.name] = tf.tensor(fill(p.shape.reduce((a, b) => a * b, 1), () => rng.normal() * std), p.shape);
   }
   return { weights, biases };
 }

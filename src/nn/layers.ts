@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeBackend, nativeBatchNormTrain, nativeRelu } from '../backend/native-ops.ts';
+import { dilatedConv2d, dilatedDepthwiseConv2d } from '../backend/dilated-conv.ts';
 import type { ForwardMode, NodeSpec } from './network.ts';
 
 const BN_EPS = 1e-5;
@@ -101,14 +102,73 @@ export class LayerOps {
     const y = pad === 0 ? tf.conv2d(x, w, stride, 'valid')
       : stride === 1 && 2 * pad === k - 1 ? tf.conv2d(x, w, 1, 'same')
       : tf.conv2d(tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), w, stride, 'valid');
-    return this.nodeOutput(node, y) as tf.Tensor4D;
+    return this.nodeOutput(node, this.addBias(node, y)) as tf.Tensor4D;
   }
 
-  linear(node: NodeSpec, x: tf.Tensor2D): tf.Tensor2D {
-    const w = this.mode.weights[node.name] as tf.Tensor2D;
+  /** Convolution of a node with per-axis stride and padding [h, w], dilation and groups (weights
+   * [kh, kw, cin/groups, cout]; groups = cin is depthwise, stored [kh, kw, 1, cout] as PyTorch's grouped
+   * layout, so the default init sees fan_in = kh·kw; output channel c·m + j reads input channel c).
+   * Covers what `conv` does not: DARTS' dilated depthwise convs (also at stride 2), NASNet's 1×7/7×1
+   * pairs, ResNeXt's grouped convs. Zero padding is symmetric (PyTorch semantics). */
+  convGeneral(node: NodeSpec, x: tf.Tensor4D, o: { stride: [number, number]; pad: [number, number]; dilation?: number; groups?: number }): tf.Tensor4D {
+    const w = this.mode.weights[node.name] as tf.Tensor4D;
+    const [kh, kw] = node.shape;
+    const [ph, pw] = o.pad;
+    const d = o.dilation ?? 1;
+    const groups = o.groups ?? 1;
+    const cin = x.shape[3];
+    // Stride 1 with 'same'-sized padding needs no padded copy (tfjs pads symmetrically then).
+    const same = o.stride[0] === 1 && o.stride[1] === 1 && 2 * ph === d * (kh - 1) && 2 * pw === d * (kw - 1);
+    const input = same || (ph === 0 && pw === 0) ? x : tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]]);
+    const pad = same ? 'same' : 'valid';
+    let y: tf.Tensor4D;
+    if (groups > 1 && groups === cin) {
+      y = dilatedDepthwiseConv2d(input, tf.reshape(w, [kh, kw, cin, node.outShape[2] / cin]) as tf.Tensor4D, o.stride, pad, d);
+    } else if (groups > 1) {
+      const ws = tf.split(w, groups, 3);
+      y = tf.concat(tf.split(input, groups, 3).map((xi, i) => dilatedConv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, o.stride, pad, d)), 3);
+    } else {
+      y = dilatedConv2d(input, w, o.stride, pad, d);
+    }
+    return this.nodeOutput(node, this.addBias(node, y)) as tf.Tensor4D;
+  }
+
+  /** Several tensors that together form a cut (every path crosses one of them, e.g. the two previous cell
+   * outputs a DARTS cell reads): synflow rescales them by one common factor, which keeps the network's
+   * positive homogeneity, so the scores scale uniformly as at a single-tensor `cut`. */
+  cutJoint<T extends tf.Tensor>(xs: T[]): T[] {
+    if (!this.mode.onCut) return xs;
+    const flat = this.cut(tf.concat(xs.map((x) => tf.reshape(x, [-1]))));
+    return tf.split(flat, xs.map((x) => x.size)).map((part, i) => tf.reshape(part, xs[i].shape) as T);
+  }
+
+  /** Adds the node's bias when the network has one for it (PyTorch convs and linears with bias=True). */
+  private addBias(node: NodeSpec, y: tf.Tensor): tf.Tensor {
     const b = this.mode.biases[node.name];
-    const y = b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w);
-    return this.nodeOutput(node, y) as tf.Tensor2D;
+    return b ? tf.add(y, b) : y;
+  }
+
+  /** Linear layer on [batch, in] or on tokens [batch, tokens, in]: tokens go through one 2-D matmul over
+   * batch·tokens (wasm's fast matmul path takes 2-D products only). */
+  linear<T extends tf.Tensor2D | tf.Tensor3D>(node: NodeSpec, x: T): T {
+    const w = this.mode.weights[node.name] as tf.Tensor2D;
+    const flat = (x.rank === 3 ? tf.reshape(x, [-1, x.shape[2]!]) : x) as tf.Tensor2D;
+    const y = this.addBias(node, tf.matMul(flat, w));
+    return this.nodeOutput(node, x.rank === 3 ? tf.reshape(y, [x.shape[0], x.shape[1]!, -1]) : y) as T;
+  }
+
+  /** Layer norm over the last axis with the init affine (γ = 1, β = 0), as tf ops: their gradients are
+   * correct on every backend, and a ViT's token activations are small next to its matmuls. */
+  layerNorm<T extends tf.Tensor>(x: T, eps: number): T {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))) as T;
+  }
+
+  /** Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's nn.GELU default). `feeds` is the node it feeds:
+   * its input is reported like a ReLU's, so NASWOT codes (x > 0) cover transformer MLPs too. */
+  gelu<T extends tf.Tensor>(x: T, feeds: NodeSpec | null): T {
+    this.mode.onReluInput?.(feeds, x);
+    return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T;
   }
 
   batchNorm(x: tf.Tensor4D): tf.Tensor4D {

@@ -9,19 +9,20 @@ export interface NodeSpec {
   /** What sits in the slot for this architecture, e.g. "nor_conv_3x3", "linear". */
   type: string;
   kind: 'conv' | 'linear';
-  /** Weight shape: conv [kh, kw, cin/groups, cout] (HWIO), depthwise [kh, kw, cin, 1], linear [in, out]. */
+  /** Weight shape: conv [kh, kw, cin/groups, cout] (HWIO), depthwise [kh, kw, 1, channels] (so init's fan-in is PyTorch's), linear [in, out]. */
   shape: number[];
-  /** Output shape per example: conv [h, w, cout], linear [out]. */
+  /** Output shape per example: conv [h, w, cout], linear [out] or, on tokens, [tokens, out]. */
   outShape: number[];
   /** Multiply-accumulates per example. */
   macs: number;
 }
 
-/** A parameter that is not a node weight (linear bias, batch-norm affine); counted in `params`. */
+/** A parameter that is not a node weight (linear bias, batch-norm affine, a ViT's class token and
+ * position embedding); counted in `params`. `normal` ones are drawn by initParams into `biases`. */
 export interface AuxParamSpec {
   name: string;
   shape: number[];
-  init: 'zeros' | 'ones' | { uniform: number };
+  init: 'zeros' | 'ones' | { uniform: number } | { normal: number };
 }
 
 export type Tensors = Record<string, tf.Tensor>;
@@ -30,7 +31,7 @@ export type Tensors = Record<string, tf.Tensor>;
 export interface ForwardMode {
   /** Weights to use, by node name (e.g. |θ| for synflow, θ+εg for grasp). */
   weights: Tensors;
-  /** Biases by node name (linear layers). */
+  /** Biases by node name (linear layers), and `normal`-initialised aux parameters by their name. */
   biases: Tensors;
   /** false: batch-norm layers are the identity (synflow). */
   batchNorm: boolean;

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NodeProxy } from './proxy.ts';
 
-/** SynFlow Σ θ ⊙ ∂R/∂θ with |θ|, no BN, all-ones input (Tanaka et al. 2020; zero-cost-nas reference).
+/** SynFlow Σ |θ ⊙ ∂R/∂θ| with |θ|, no BN, all-ones input (Tanaka et al. 2020; zero-cost-nas reference,
+ * whose per-weight score is abs(θ·∂R/∂θ)). In a ReLU net without BN every ∂R/∂θ ≥ 0, so the abs changes
+ * nothing there; LayerNorm and GELU (ViTs) give gradients of both signs, and the abs keeps the score ≥ 0.
  * Deep nets exceed float32 (≈1e48 for NB201's heaviest cell), so the pass rescales at graph cuts and the
  * table stores ln(1 + score), finite for every cell; exp(v) − 1 recovers the score in float64. */
 export const synflow: NodeProxy = {
@@ -10,7 +12,7 @@ export const synflow: NodeProxy = {
   level: 'node',
   pass: 'synflow',
   value: (n) => {
-    const scaled = tf.sum(tf.mul(n.weight.abs(), n.synflowGrad!));
+    const scaled = tf.sum(tf.abs(tf.mul(n.weight, n.synflowGrad!)));
     return tf.softplus(tf.add(tf.log(scaled), n.synflowLogScale!)) as tf.Scalar;
   },
 };

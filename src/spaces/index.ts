@@ -1,12 +1,17 @@
 import { UserError } from '../errors.ts';
+import { autoformer } from './autoformer.ts';
+import { darts } from './darts.ts';
 import { nb101 } from './nb101.ts';
 import { nb201 } from './nb201.ts';
+import { ndsSpace } from './nds.ts';
+import { pit } from './pit.ts';
 import type { SearchSpace } from './space.ts';
 
-const SPACES: ReadonlyMap<string, SearchSpace> = new Map([nb201, nb101].map((s) => [s.name, s]));
+const SPACES: ReadonlyMap<string, SearchSpace> = new Map([nb201, nb101, autoformer, pit, darts].map((s) => [s.name, s]));
 
 export function getSpace(name: string): SearchSpace {
+  if (name.startsWith('nds:')) return ndsSpace(name.slice(4));
   const s = SPACES.get(name);
-  if (!s) throw new UserError(`unknown search space "${name}" (known: ${[...SPACES.keys()].join(', ')})`);
+  if (!s) throw new UserError(`unknown search space "${name}" (known: ${[...SPACES.keys()].join(', ')}, nds:<sweep>)`);
   return s;
 }

@@ -7,6 +7,8 @@ import { dilatedConv2d, dilatedDepthwiseConv2d } from '../../src/backend/dilated
 import { NATIVE_PACKAGES, selectBackend } from '../../src/backend/select.ts';
 import { registerWasmGradients } from '../../src/backend/wasm-gradients.ts';
 import { UserError } from '../../src/errors.ts';
+import { LayerOps } from '../../src/nn/layers.ts';
+import { runBlock, VitParts } from '../../src/spaces/vit-blocks.ts';
 
 registerWasmGradients();
 registerWasmGradients(); // idempotent
@@ -188,6 +190,28 @@ test('NB201-style and ViT-style networks end to end', async () => {
       return y.mul(0.5).mul(tf.erf(y.div(Math.SQRT2)).add(1));
     },
     [rand([6, 8]), rand([8, 24]), rand([8, 8])]);
+});
+
+test('ViT layers (LayerOps, vit-blocks): layer norm, exact GELU, softmax, attention block, token linear, PiT pooling conv', async () => {
+  const ops = (weights: Record<string, tf.Tensor>, biases: Record<string, tf.Tensor> = {}) =>
+    new LayerOps({ weights, biases, batchNorm: false });
+  const big = (d: Data) => ({ shape: d.shape, values: d.values.map((v) => 4 * v) }); // GELU/erf tails
+  await check('LayerNorm', 'eps 1e-6, [2, 5, 8]', (x) => ops({}).layerNorm(x, 1e-6), [rand([2, 5, 8])]);
+  await check('GELU', 'erf form, |x| up to 4', (x) => ops({}).gelu(x, null), [big(rand([3, 7, 6]))]);
+  await check('Softmax', 'last axis of [2, 3, 5, 5]', (x) => tf.softmax(x), [big(rand([2, 3, 5, 5]))]);
+
+  const parts = new VitParts(new Map(['b.qkv', 'b.proj', 'b.fc1', 'b.fc2', 'lin', 'pool'].map((n, i) => [n, i])));
+  const block = parts.block('b', 8, 2, 2, 5);
+  const lin = parts.linear('lin', 'linear', 6, 4, 5);
+  const pool = parts.conv('pool', 'pool_dwconv', 3, 4, 8, 3, true);
+  await check('ViT block', 'dim 8, 2 heads, 5 tokens, mlp 2',
+    (x, qkv, proj, fc1, fc2) => runBlock(ops({ 'b.qkv': qkv, 'b.proj': proj, 'b.fc1': fc1, 'b.fc2': fc2 }), block, x as tf.Tensor3D),
+    [rand([2, 5, 8]), ...[block.qkv, block.proj, block.fc1, block.fc2].map((n) => rand(n.shape))]);
+  await check('token linear', 'with bias, [2, 5, 6] -> [2, 5, 4]',
+    (x, w, b) => ops({ lin: w }, { lin: b }).linear(lin, x as tf.Tensor3D), [rand([2, 5, 6]), rand(lin.shape), rand([4])]);
+  await check('PiT pooling conv', 'depthwise 3x3 stride 2 pad 1, multiplier 2, with bias',
+    (x, w, b) => ops({ pool: w }, { pool: b }).convGeneral(pool, x as tf.Tensor4D, { stride: [2, 2], pad: [1, 1], groups: 4 }),
+    [rand([2, 5, 5, 4]), rand(pool.shape), rand([8])]);
 });
 
 test('selectBackend: auto falls through to wasm; tensorflow without a binding is a UserError', async () => {

@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadImageBatch } from '../../src/data/cifar.ts';
+import { imageSource, loadImageBatch } from '../../src/data/cifar.ts';
 import { dataDirCandidates } from '../../src/data/paths.ts';
 import { UserError } from '../../src/errors.ts';
+import { settingsKey, type HarvestSettings } from '../../src/harvest/settings.ts';
 import { deriveSeed, mulberry32, randomSource } from '../../src/random.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'parzc-cifar-'));
@@ -112,10 +113,45 @@ test('truncated file and too few images are UserErrors naming the file', () => {
   assert.ok(few.includes(small) && few.includes('(2)'), few);
 });
 
-test('CIFAR-100 without a file says where to get it', () => {
+test('CIFAR-100 without its binary: the CIFAR-10 batch of the same seed under a 100-class head', () => {
   if (dataDirCandidates().some((d) => existsSync(join(d, 'cifar100', 'train.bin')))) return; // this machine has it
-  const msg = userError(() => loadImageBatch({ dataset: 'cifar100', batchSize: 1, seed: 0 }));
-  assert.ok(msg.includes('cifar100/train.bin') && msg.includes('cifar-100-binary'), msg);
+  assert.is(imageSource('cifar100'), 'cifar10');
+  assert.is(imageSource('cifar10'), 'cifar10');
+  const b = loadImageBatch({ dataset: 'cifar100', batchSize: 16, seed: 3 });
+  const c10 = loadImageBatch({ dataset: 'cifar10', batchSize: 16, seed: 3 });
+  assert.is(b.numClasses, 100);
+  assert.is(b.source, 'cifar10');
+  assert.equal(b.images, c10.images);
+  assert.equal(b.labels, c10.labels);
+  // An explicit file still has to exist.
+  const msg = userError(() => loadImageBatch({ dataset: 'cifar100', batchSize: 1, seed: 0, file: 'cifar100/none.bin' }));
+  assert.ok(msg.includes('cifar100/none.bin') && msg.includes('cifar-100-binary'), msg);
+});
+
+test('CIFAR-100 binary in the data directory: used, and the harvest settings key has no images override', () => {
+  const dir = join(tmp, 'datadir');
+  mkdirSync(join(dir, 'cifar100'), { recursive: true });
+  const bytes = new Uint8Array(3 * 3074);
+  [7, 42, 99].forEach((fine, k) => { bytes[k * 3074 + 1] = fine; });
+  writeFileSync(join(dir, 'cifar100', 'train.bin'), bytes);
+  const settings: HarvestSettings = {
+    space: 'autoformer', dataset: 'cifar100', archs: 'all', proxies: ['snip'], batchSize: 3, microBatch: 3, seed: 0, shard: null,
+  };
+  const prev = process.env.PARZC_DATA_DIR;
+  process.env.PARZC_DATA_DIR = dir;
+  try {
+    assert.is(imageSource('cifar100'), 'cifar100');
+    const b = loadImageBatch({ dataset: 'cifar100', batchSize: 3, seed: 0 });
+    assert.is(b.source, 'cifar100');
+    assert.equal([...b.labels].sort((x, y) => x - y), [7, 42, 99]);
+    assert.not.match(settingsKey(settings, 'cpu'), '"images"');
+  } finally {
+    if (prev === undefined) delete process.env.PARZC_DATA_DIR;
+    else process.env.PARZC_DATA_DIR = prev;
+  }
+  if (imageSource('cifar100') === 'cifar10') {
+    assert.match(settingsKey(settings, 'cpu'), '"dataset":"cifar100","images":"cifar10"');
+  }
 });
 
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
