@@ -44,17 +44,28 @@ export class BayesLinear {
     return [this.muW, this.rhoW, this.muB, this.rhoB];
   }
 
+  /** Weight and bias of one draw (`noise`) or the means (null). */
+  private weights(noise: Rng | null): [tf.Tensor2D, tf.Tensor1D] {
+    if (!noise) return [this.muW.variable as tf.Tensor2D, this.muB.variable as tf.Tensor1D];
+    const epsW = tf.tensor(normals(this.inDim * this.outDim, noise), [this.inDim, this.outDim]);
+    const epsB = tf.tensor(normals(this.outDim, noise), [this.outDim]);
+    return [tf.add(this.muW.variable, tf.mul(softplus(this.rhoW.variable), epsW)) as tf.Tensor2D,
+      tf.add(this.muB.variable, tf.mul(softplus(this.rhoB.variable), epsB)) as tf.Tensor1D];
+  }
+
   /** x [n, in] → [n, out]. `noise`: draws ε for one weight sample; null uses the means. */
   apply(x: tf.Tensor2D, noise: Rng | null): tf.Tensor2D {
-    let w: tf.Tensor = this.muW.variable;
-    let b: tf.Tensor = this.muB.variable;
-    if (noise) {
-      const epsW = tf.tensor(normals(this.inDim * this.outDim, noise), [this.inDim, this.outDim]);
-      const epsB = tf.tensor(normals(this.outDim, noise), [this.outDim]);
-      w = tf.add(w, tf.mul(softplus(this.rhoW.variable), epsW));
-      b = tf.add(b, tf.mul(softplus(this.rhoB.variable), epsB));
-    }
-    return tf.add(tf.matMul(x, w as tf.Tensor2D), b) as tf.Tensor2D;
+    const [w, b] = this.weights(noise);
+    return tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+  }
+
+  /** The same map along the token axis: x [B, in, D] → [B, out, D]. A batched matMul (wᵀ·x per
+   * cell) is 3× faster than transposing x to [B·D, in] and back. */
+  mixTokens(x: tf.Tensor3D, noise: Rng | null): tf.Tensor3D {
+    const [w, b] = this.weights(noise);
+    // Explicit broadcast: BatchMatMul's gradient does not reduce a broadcast batch dimension.
+    const wb = tf.broadcastTo(tf.expandDims(w, 0), [x.shape[0], this.inDim, this.outDim]) as tf.Tensor3D;
+    return tf.add(tf.matMul(wb, x, true, false), tf.expandDims(b, 1)) as tf.Tensor3D;
   }
 
   /** KL(q(w) ‖ N(0, priorStd²)) summed over weights and biases. */

@@ -36,15 +36,40 @@ export interface FeatureState {
   encodeLength: number;
 }
 
+/** Model inputs of n cells. Tokens are stored once per harvested row (a unique-cell harvest serves
+ * ~2.4 NB201 cells per row), so the mixer runs once per row; `row` maps each cell to its row. */
 export interface Features {
   n: number;
   slots: number;
   /** Token width (proxies) and cell-level input width. */
   width: number;
   extraWidth: number;
+  /** Token rows: [rows][slot][proxy] and [rows][slot]. */
+  rows: number;
   tokens: Float32Array;
   mask: Float32Array;
+  /** [cell] → token row. */
+  row: Int32Array;
+  /** [cell][extraWidth]. */
   extra: Float32Array;
+}
+
+/** The features of cells `idx` (positions in f), with only the token rows they use. */
+export function selectCells(f: Features, idx: readonly number[]): Features {
+  const S = f.slots, P = f.width, E = f.extraWidth;
+  const newRow = new Map<number, number>();
+  const row = Int32Array.from(idx, (c) => {
+    const r = f.row[c];
+    if (!newRow.has(r)) newRow.set(r, newRow.size);
+    return newRow.get(r)!;
+  });
+  const tokens = new Float32Array(newRow.size * S * P), mask = new Float32Array(newRow.size * S), extra = new Float32Array(idx.length * E);
+  for (const [r, k] of newRow) {
+    tokens.set(f.tokens.subarray(r * S * P, (r + 1) * S * P), k * S * P);
+    mask.set(f.mask.subarray(r * S, (r + 1) * S), k * S);
+  }
+  idx.forEach((c, i) => extra.set(f.extra.subarray(c * E, (c + 1) * E), i * E));
+  return { ...f, n: idx.length, rows: newRow.size, tokens, mask, row, extra };
 }
 
 export const signedLog = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
@@ -164,12 +189,16 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
   const { config } = st;
   const extraWidth = st.encodeLength + st.summedMean.length + st.networkMean.length;
   const n = cells.length;
-  const tokens = new Float32Array(n * S * P);
-  const mask = new Float32Array(n * S);
+  const rowOf = new Map<number, number>();
+  const row = Int32Array.from(cells, (c) => {
+    if (!rowOf.has(ds.source[c])) rowOf.set(ds.source[c], rowOf.size);
+    return rowOf.get(ds.source[c])!;
+  });
+  const tokens = new Float32Array(rowOf.size * S * P);
+  const mask = new Float32Array(rowOf.size * S);
   const extra = new Float32Array(n * extraWidth);
   const finite = (v: number) => (Number.isFinite(v) ? v : 0);
-  cells.forEach((c, i) => {
-    const r = ds.source[c];
+  for (const [r, i] of rowOf) {
     for (let s = 0; s < S; s++) mask[i * S + s] = h.mask[r * S + s];
     for (let p = 0; p < P; p++) {
       let lo = Infinity, hi = -Infinity;
@@ -205,6 +234,8 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
         tokens[(i * S + s) * P + p] = finite(v);
       }
     }
+  }
+  cells.forEach((c, i) => {
     let o = i * extraWidth;
     if (st.encodeLength) {
       extra.set(h.space.encode(ds.archs[c]), o);
@@ -217,5 +248,5 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
       networkOf(ds, c).forEach((v, q) => (extra[o++] = finite((signedLog(v) - st.networkMean[q]) / st.networkStd[q])));
     }
   });
-  return { n, slots: S, width: P, extraWidth, tokens, mask, extra };
+  return { n, slots: S, width: P, extraWidth, rows: rowOf.size, tokens, mask, row, extra };
 }

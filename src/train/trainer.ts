@@ -12,9 +12,10 @@ import { SummaryWriter } from '../tensorboard/writer.ts';
 import { scatterPlotPng, SCATTER_DEFAULTS } from '../tensorboard/png.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from './baselines.ts';
 import { buildDataset, loadTruth, readHarvest, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
-import { applyFeatures, fitFeatures, NODE_TRANSFORMS, summedProxies, type FeatureState, type Features } from './features.ts';
+import { applyFeatures, fitFeatures, NODE_TRANSFORMS, selectCells, summedProxies, type FeatureState, type Features } from './features.ts';
 import { diffKendallLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
 import { Mabn, type MabnConfig, type MabnShape } from './mabn.ts';
+import type { Rng } from '../random.ts';
 import { AdamW, cosineLr } from './optim.ts';
 import { createRunDir } from './run-dir.ts';
 
@@ -25,14 +26,19 @@ export const DEFAULT_CONFIG = {
   /** Accuracy trained on and accuracy evaluated against. */
   target: { train: 'val', eval: 'test' },
   split: { train: 156, seed: 0, test: 'rest' },
-  features: { transform: 'minmax', opEncoding: false, summed: false, network: false },
+  // Chosen on 156 cells, split seeds 0-2 (docs/training.md): per-(slot, proxy) z-scores and cell-level
+  // inputs beat ParZC's per-cell min-max, RankNet beats DiffKendall, and with those inputs token
+  // mixing costs τ; MC averaging adds nothing over the mean weights, at mcSamples× the prediction cost.
+  features: { transform: 'zscore', opEncoding: true, summed: true, network: true },
   model: {
-    variant: 'mabn', dim: 32, depth: 2, tokenHidden: 64, channelHidden: 64, tokenMixing: true,
-    rho0: -5, priorStd: 0.1, mcSamples: 8,
+    variant: 'mabn', dim: 32, depth: 2, tokenHidden: 64, channelHidden: 64, tokenMixing: false,
+    rho0: -5, priorStd: 0.1, mcSamples: 0,
   },
-  loss: { diffKendall: 1, alpha: 1, pairwiseLogistic: 0, mse: 0, kl: 0 },
+  loss: { diffKendall: 0, alpha: 1, pairwiseLogistic: 1, mse: 0, kl: 0 },
   optim: { lr: 1e-3, minLr: 0, warmup: 0, weightDecay: 1e-3, epochs: 100, batchSize: 64 },
-  eval: { every: 1, baselines: true, rf: { trees: 100, maxDepth: 8, minLeaf: 2, maxFeatures: 0.33 } },
+  /** Every `every` epochs, τ on `monitor` seeded test cells (0: all) with the mean weights; the
+   * full test set is scored once, at the end. */
+  eval: { every: 10, monitor: 1000, baselines: true, rf: { trees: 100, maxDepth: 8, minLeaf: 2, maxFeatures: 0.33 } },
   seed: 0,
   runs: 'runs',
   name: null as string | null,
@@ -68,8 +74,11 @@ function positiveInt(path: string, v: number, min = 1): void {
   if (!Number.isInteger(v) || v < min) throw new UserError(`config: "${path}" must be an integer ≥ ${min}, got ${v}`);
 }
 
+/** What the official PicoNAS variant fixes, whatever the config says. */
+export const OFFICIAL_FIXED = { 'model.tokenMixing': false, 'model.rho0': -5, 'model.mcSamples': 1, 'loss.kl': 0 } as const;
+
 /** Validates a config object (file + overrides) and merges it over the defaults. The official
- * variant fixes token mixing off, ρ₀ = −5, no KL and one noisy evaluation sample. */
+ * variant applies OFFICIAL_FIXED; the result is what train() logs and writes as config.json. */
 export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   checkShape(DEFAULT_CONFIG, raw as Record<string, unknown>, '');
   const cfg = deepMerge(DEFAULT_CONFIG, raw) as TrainConfig;
@@ -87,13 +96,14 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   positiveInt('optim.epochs', cfg.optim.epochs, 0);
   positiveInt('optim.batchSize', cfg.optim.batchSize, 2);
   positiveInt('eval.every', cfg.eval.every);
+  positiveInt('eval.monitor', cfg.eval.monitor, 0);
   positiveInt('eval.rf.trees', cfg.eval.rf.trees);
   if (!(cfg.model.priorStd > 0)) throw new UserError('config: "model.priorStd" must be > 0');
   if (cfg.model.variant === 'official') {
-    cfg.model.tokenMixing = false;
-    cfg.model.rho0 = -5;
-    cfg.model.mcSamples = 1;
-    cfg.loss.kl = 0;
+    cfg.model.tokenMixing = OFFICIAL_FIXED['model.tokenMixing'];
+    cfg.model.rho0 = OFFICIAL_FIXED['model.rho0'];
+    cfg.model.mcSamples = OFFICIAL_FIXED['model.mcSamples'];
+    cfg.loss.kl = OFFICIAL_FIXED['loss.kl'];
   }
   if (checkHarvest) {
     if (!cfg.harvest.path) throw new UserError('config: "harvest.path" is required');
@@ -107,46 +117,57 @@ export function loadTrainConfig(path: string, overrides: readonly string[] = [])
   return resolveConfig(applyOverrides(loadConfig(path), overrides));
 }
 
-const PREDICT_CHUNK = 512;
+const PREDICT_CHUNK = 1024;
+
+/** Differentiable scores of a (small) set of cells: pool each token row, then score every cell. */
+function scoreCells(model: Mabn, f: Features, noise: Rng | null): tf.Tensor1D {
+  const tokens = tf.tensor3d(f.tokens, [f.rows, f.slots, f.width]);
+  const mask = tf.tensor2d(f.mask, [f.rows, f.slots]);
+  const pooled = tf.gather(model.pooled(tokens, mask, noise), tf.tensor1d(f.row, 'int32')) as tf.Tensor2D;
+  return model.head(pooled, f.extraWidth ? tf.tensor2d(f.extra, [f.n, f.extraWidth]) : null, noise);
+}
+
+/** Scores of every cell of f in chunks, with one weight draw: the noise streams are re-seeded per
+ * chunk (null: mean weights), so every chunk sees the same weights. */
+function scoreAll(model: Mabn, f: Features, body: () => Rng | null, head: () => Rng | null): Float32Array {
+  const S = f.slots, P = f.width, E = f.extraWidth, D = model.config.dim;
+  const pooled = new Float32Array(f.rows * D);
+  for (let a = 0; a < f.rows; a += PREDICT_CHUNK) {
+    const b = Math.min(f.rows, a + PREDICT_CHUNK);
+    const out = tf.tidy(() => model.pooled(tf.tensor3d(f.tokens.subarray(a * S * P, b * S * P), [b - a, S, P]),
+      tf.tensor2d(f.mask.subarray(a * S, b * S), [b - a, S]), body()));
+    pooled.set(out.dataSync(), a * D);
+    out.dispose();
+  }
+  const scores = new Float32Array(f.n);
+  const table = tf.tensor2d(pooled, [f.rows, D]);
+  for (let a = 0; a < f.n; a += PREDICT_CHUNK) {
+    const b = Math.min(f.n, a + PREDICT_CHUNK);
+    const out = tf.tidy(() => model.head(tf.gather(table, tf.tensor1d(f.row.subarray(a, b), 'int32')) as tf.Tensor2D,
+      E ? tf.tensor2d(f.extra.subarray(a * E, b * E), [b - a, E]) : null, head()));
+    scores.set(out.dataSync(), a);
+    out.dispose();
+  }
+  table.dispose();
+  return scores;
+}
 
 /** Mean and std of the model's score per cell over `samples` noisy passes (0: one pass with mean
- * weights). Sample s re-seeds its noise per chunk, so every chunk sees the same weight draw. */
+ * weights). */
 export function predict(model: Mabn, f: Features, samples: number, seed: number): { mean: Float64Array; std: Float64Array } {
-  const n = f.n, S = f.slots, P = f.width, E = f.extraWidth;
-  const sum = new Float64Array(n), sq = new Float64Array(n);
+  const sum = new Float64Array(f.n), sq = new Float64Array(f.n);
   const passes = Math.max(1, samples);
   for (let s = 0; s < passes; s++) {
-    for (let a = 0; a < n; a += PREDICT_CHUNK) {
-      const b = Math.min(n, a + PREDICT_CHUNK);
-      const out = tf.tidy(() => {
-        const tokens = tf.tensor3d(f.tokens.subarray(a * S * P, b * S * P), [b - a, S, P]);
-        const mask = tf.tensor2d(f.mask.subarray(a * S, b * S), [b - a, S]);
-        const extra = E ? tf.tensor2d(f.extra.subarray(a * E, b * E), [b - a, E]) : null;
-        const noise = samples > 0 ? randomSource(deriveSeed(seed, 'mc', s)) : null;
-        return model.forward(tokens, mask, extra, noise);
-      });
-      const v = out.dataSync();
-      out.dispose();
-      for (let i = 0; i < b - a; i++) {
-        sum[a + i] += v[i];
-        sq[a + i] += v[i] * v[i];
-      }
+    const stream = (part: string) => () => (samples > 0 ? randomSource(deriveSeed(seed, 'mc', s, part)) : null);
+    const v = scoreAll(model, f, stream('body'), stream('head'));
+    for (let i = 0; i < f.n; i++) {
+      sum[i] += v[i];
+      sq[i] += v[i] * v[i];
     }
   }
   const mean = sum.map((x) => x / passes);
   const std = sq.map((x, i) => Math.sqrt(Math.max(0, x / passes - mean[i] ** 2)));
   return { mean, std };
-}
-
-function subset(f: Features, idx: readonly number[]): Features {
-  const S = f.slots, P = f.width, E = f.extraWidth;
-  const tokens = new Float32Array(idx.length * S * P), mask = new Float32Array(idx.length * S), extra = new Float32Array(idx.length * E);
-  idx.forEach((c, i) => {
-    tokens.set(f.tokens.subarray(c * S * P, (c + 1) * S * P), i * S * P);
-    mask.set(f.mask.subarray(c * S, (c + 1) * S), i * S);
-    extra.set(f.extra.subarray(c * E, (c + 1) * E), i * E);
-  });
-  return { ...f, n: idx.length, tokens, mask, extra };
 }
 
 const pick = (a: ArrayLike<number>, idx: readonly number[]) => Float64Array.from(idx, (i) => a[i]);
@@ -205,8 +226,12 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const state = fitFeatures(ds, split.train, cfg.features as FeatureState['config']);
   const all = Array.from({ length: ds.archs.length }, (_, i) => i);
   const feats = applyFeatures(ds, all, state);
-  const trainF = subset(feats, split.train);
-  const testF = subset(feats, split.test);
+  const trainF = selectCells(feats, split.train);
+  // Monitoring scores a fixed seeded sample of the test cells (the full set costs ~15k cells).
+  const monitored = cfg.eval.monitor && cfg.eval.monitor < split.test.length
+    ? shuffle(split.test.slice(), randomSource(deriveSeed(cfg.split.seed, 'monitor'))).slice(0, cfg.eval.monitor) : split.test;
+  const monitorF = selectCells(feats, monitored);
+  const yMonitor = pick(yEvalAll, monitored);
   const yTrain = pick(yTrainAll, split.train);
   const yTest = pick(yEvalAll, split.test);
   // Losses see standardised targets (the ranking losses' α and MSE are then scale-free).
@@ -220,6 +245,11 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
 
   const dir = createRunDir(cfg.runs, cfg.name ?? `${cfg.space}-${cfg.dataset}-${cfg.model.variant}-n${cfg.split.train}-s${cfg.seed}`);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
+  if (progress) {
+    const { variant, ...model } = cfg.model;
+    const fixed = variant === 'official' ? ` (the official variant fixes ${Object.keys(OFFICIAL_FIXED).join(', ')})` : '';
+    process.stderr.write(`parzc: model ${variant} ${JSON.stringify(model)}, loss ${JSON.stringify(cfg.loss)}${fixed}\n`);
+  }
   const tb = new SummaryWriter(join(dir, 'tb'));
   tb.text('config', '```json\n' + JSON.stringify(cfg, null, 2) + '\n```', 0);
   if (progress) process.stderr.write(`parzc: train ${ds.archs.length} cells (${harvest.archs.length} harvested), ${split.train.length} train / ${split.test.length} test → ${dir}\n`);
@@ -228,7 +258,6 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const batchesPerEpoch = Math.max(1, Math.floor(split.train.length / B) + (split.train.length % B >= 2 ? 1 : 0));
   const totalSteps = cfg.optim.epochs * batchesPerEpoch;
   const noise = randomSource(deriveSeed(cfg.seed, 'train-noise'));
-  const S = shape.slots, P = shape.width, E = shape.extraWidth;
   let step = 0;
   let last = { loss: NaN, trainTau: NaN, testTau: NaN };
   const tTrain = Date.now();
@@ -239,13 +268,10 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
       const idx = order.slice(a, a + B);
       if (idx.length < 2) continue;
       lr = cosineLr(step, totalSteps, cfg.optim.lr, cfg.optim.minLr, cfg.optim.warmup);
-      const batch = subset(trainF, idx);
+      const batch = selectCells(trainF, idx);
       const target = Float32Array.from(idx, (i) => (yTrain[i] - ym) / ys);
       const { value, grads } = tf.variableGrads(() => {
-        const tokens = tf.tensor3d(batch.tokens, [idx.length, S, P]);
-        const mask = tf.tensor2d(batch.mask, [idx.length, S]);
-        const extra = E ? tf.tensor2d(batch.extra, [idx.length, E]) : null;
-        const pred = model.forward(tokens, mask, extra, noise);
+        const pred = scoreCells(model, batch, noise);
         const y = tf.tensor1d(target);
         const terms: tf.Scalar[] = [];
         if (cfg.loss.diffKendall) terms.push(tf.mul(diffKendallLoss(pred, y, cfg.loss.alpha), cfg.loss.diffKendall));
@@ -267,17 +293,17 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     if (epoch % cfg.eval.every === 0 || epoch === cfg.optim.epochs) {
       // Monitoring uses the mean weights (no noise); the final evaluation uses mcSamples passes.
       const trainTau = kendallTauB(predict(model, trainF, 0, cfg.seed).mean, yTrain);
-      const pt = predict(model, testF, 0, cfg.seed).mean;
-      last = { loss, trainTau, testTau: kendallTauB(pt, yTest) };
+      const pt = predict(model, monitorF, 0, cfg.seed).mean;
+      last = { loss, trainTau, testTau: kendallTauB(pt, yMonitor) };
       tb.scalar('train/kendall', trainTau, epoch);
-      tb.scalar('test/kendall', last.testTau, epoch);
-      tb.scalar('test/spearman', spearman(pt, yTest), epoch);
+      tb.scalar('monitor/kendall', last.testTau, epoch);
+      tb.scalar('monitor/spearman', spearman(pt, yMonitor), epoch);
     }
     last.loss = loss;
     if (progress) {
       const elapsed = (Date.now() - tTrain) / 1000;
       const eta = (elapsed / epoch) * (cfg.optim.epochs - epoch);
-      const line = `epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test ${last.testTau.toFixed(3)} ETA ${fmtTime(eta)}`;
+      const line = `epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test (${monitored.length} cells) ${last.testTau.toFixed(3)} ETA ${fmtTime(eta)}`;
       if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K${epoch === cfg.optim.epochs ? '\n' : ''}`);
       else if (epoch % 10 === 0 || epoch === cfg.optim.epochs) process.stderr.write(line + '\n');
     }

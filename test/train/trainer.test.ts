@@ -15,7 +15,7 @@ import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from '../../src/train/baselines.ts';
 import { buildDataset, readHarvest, splitDataset, type Truth } from '../../src/train/dataset.ts';
-import { applyFeatures, fitFeatures, type FeatureConfig } from '../../src/train/features.ts';
+import { applyFeatures, fitFeatures, selectCells, type FeatureConfig } from '../../src/train/features.ts';
 import { Mabn, type MabnConfig } from '../../src/train/mabn.ts';
 import { createRunDir } from '../../src/train/run-dir.ts';
 import { evaluateRun, predict, resolveConfig, train } from '../../src/train/trainer.ts';
@@ -59,7 +59,7 @@ await writeSynthetic(harvestPath);
 const baseConfig = (extra: Record<string, unknown> = {}) => resolveConfig({
   harvest: { path: harvestPath }, split: { train: 24, seed: 1, test: 'rest' },
   model: { dim: 8, depth: 1, tokenHidden: 8, channelHidden: 8, mcSamples: 3, rho0: -3 },
-  optim: { epochs: 4, batchSize: 12, lr: 0.01 }, eval: { every: 2, rf: { trees: 10, maxDepth: 4, minLeaf: 2, maxFeatures: 0.5 } },
+  optim: { epochs: 4, batchSize: 12, lr: 0.01 }, eval: { every: 2, monitor: 10, rf: { trees: 10, maxDepth: 4, minLeaf: 2, maxFeatures: 0.5 } },
   runs: join(tmp, 'runs'), ...extra,
 });
 const quiet = { truth, progress: false };
@@ -163,6 +163,29 @@ test('MABN: Bayesian std > 0 with mcSamples > 1; KL is finite', () => {
   m.dispose();
 });
 
+test('predict: scoring once per token row equals a per-cell forward pass (unique harvest, op encoding)', async () => {
+  const p = join(tmp, 'unique-rows.arrow');
+  await writeSynthetic(p, 'unique');
+  const ds = buildDataset(readHarvest(p), null);
+  const cells = Array.from({ length: 150 }, (_, i) => i);
+  const f = applyFeatures(ds, cells, fitFeatures(ds, cells, { transform: 'log', opEncoding: true, summed: false, network: false }));
+  assert.ok(f.rows < f.n, 'isomorphic cells share a token row');
+  const sub = selectCells(f, [149, 3, 4, 3]);
+  assert.is(sub.n, 4);
+  assert.ok(sub.rows <= 3);
+  const m = new Mabn(mabnConfig('mabn'), { slots: S, width: 2, extraWidth: f.extraWidth }, 0);
+  const fast = predict(m, f, 0, 0).mean;
+  const slow = tf.tidy(() => {
+    const rows = tf.tensor1d(f.row, 'int32');
+    const tokens = tf.gather(tf.tensor3d(f.tokens, [f.rows, S, 2]), rows) as tf.Tensor3D;
+    const mask = tf.gather(tf.tensor2d(f.mask, [f.rows, S]), rows) as tf.Tensor2D;
+    return Array.from(m.forward(tokens, mask, tf.tensor2d(f.extra, [f.n, f.extraWidth]), null).dataSync());
+  });
+  slow.forEach((v, i) => assert.ok(Math.abs(v - fast[i]) < 1e-5, `cell ${i}: ${v} vs ${fast[i]}`));
+  assert.equal(predict(m, f, 3, 5), predict(m, f, 3, 5), 'MC samples are seeded');
+  m.dispose();
+});
+
 test('baselines: ridge and random forest learn a simple synthetic function', () => {
   const rng = randomSource(3);
   const X = Array.from({ length: 200 }, () => [rng.uniform(), rng.uniform(), rng.uniform()]);
@@ -198,7 +221,8 @@ test('config: unknown keys, wrong types and a missing harvest are UserErrors', (
   assert.match(err({ harvest: { path: harvestPath }, model: { dim: '8' } })!, /model\.dim/);
   assert.match(err({ harvest: { path: join(tmp, 'nope.arrow') } })!, /does not exist/);
   assert.match(err({ harvest: { path: harvestPath }, model: { variant: 'x' } })!, /model\.variant/);
-  const off = resolveConfig({ harvest: { path: harvestPath }, model: { variant: 'official' } });
+  assert.match(err({ harvest: { path: harvestPath }, eval: { monitor: -1 } })!, /eval\.monitor/);
+  const off = resolveConfig({ harvest: { path: harvestPath }, model: { variant: 'official', tokenMixing: true, mcSamples: 8 } });
   assert.is(off.model.tokenMixing, false);
   assert.is(off.model.mcSamples, 1);
 });

@@ -1,0 +1,114 @@
+// A grid of training runs (configs × split.train × split seeds × model variants) and a markdown table
+// of mean ± std Kendall τ and Spearman ρ on split.test = rest, for MABN, the official variant and the
+// ridge / random-forest baselines (computed once per split, in the first variant's run).
+// Every finished run is appended to a JSON-lines file, and a rerun skips what is already there, so an
+// interrupted sweep continues where it stopped.
+// Usage: npm run bench:train-sweep [-- --configs configs/nb201-cifar10.json --train 78,156,469,781,1563
+//   --seeds 0-4 --variants mabn,official --backend tensorflow --results runs/sweep/results.jsonl
+//   --out runs/sweep/table.md --set optim.epochs=100 …]
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { selectBackend, type BackendName } from '../src/backend/select.ts';
+import { UserError } from '../src/errors.ts';
+import { loadTrainConfig, train } from '../src/train/trainer.ts';
+
+interface Row {
+  config: string;
+  dataset: string;
+  train: number;
+  seed: number;
+  variant: string;
+  kendall: number;
+  spearman: number;
+  trainSeconds: number;
+  seconds: number;
+  baselines?: { ridge: { kendall: number; spearman: number }; randomForest: { kendall: number; spearman: number } };
+}
+
+const { values: args } = parseArgs({
+  options: {
+    configs: { type: 'string', default: 'configs/nb201-cifar10.json' },
+    train: { type: 'string', default: '78,156,469,781,1563' },
+    seeds: { type: 'string', default: '0-4' },
+    variants: { type: 'string', default: 'mabn,official' },
+    backend: { type: 'string', default: 'auto' },
+    results: { type: 'string', default: 'runs/sweep/results.jsonl' },
+    out: { type: 'string', default: 'runs/sweep/table.md' },
+    set: { type: 'string', multiple: true, default: [] },
+  },
+});
+
+function intList(name: string, text: string): number[] {
+  const out = text.split(',').flatMap((part) => {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new UserError(`--${name}: expected integers or ranges like 0-4, got ${JSON.stringify(part)}`);
+    const a = Number(m[1]), b = Number(m[2] ?? m[1]);
+    return Array.from({ length: Math.max(0, b - a + 1) }, (_, k) => a + k);
+  });
+  if (!out.length) throw new UserError(`--${name} is empty`);
+  return out;
+}
+
+const configs = args.configs.split(',').filter(Boolean);
+const sizes = intList('train', args.train);
+const seeds = intList('seeds', args.seeds);
+const variants = args.variants.split(',').filter(Boolean);
+for (const v of variants) if (v !== 'mabn' && v !== 'official') throw new UserError(`--variants: unknown variant ${JSON.stringify(v)}`);
+
+const done: Row[] = existsSync(args.results)
+  ? readFileSync(args.results, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row) : [];
+const key = (r: Pick<Row, 'config' | 'train' | 'seed' | 'variant'>) => `${r.config}|${r.train}|${r.seed}|${r.variant}`;
+const have = new Set(done.map(key));
+mkdirSync(dirname(args.results), { recursive: true });
+
+await selectBackend(args.backend as BackendName);
+for (const config of configs) {
+  for (const n of sizes) {
+    for (const seed of seeds) {
+      for (const [k, variant] of variants.entries()) {
+        if (have.has(key({ config, train: n, seed, variant }))) continue;
+        const cfg = loadTrainConfig(config, [...args.set, `split.train=${n}`, `split.seed=${seed}`, `model.variant="${variant}"`,
+          `eval.baselines=${k === 0}`, 'runs="runs/sweep"']);
+        const { metrics } = await train(cfg, { progress: false });
+        const test = metrics.test as { kendall: number; spearman: number };
+        const row: Row = { config, dataset: cfg.dataset, train: n, seed, variant, kendall: test.kendall, spearman: test.spearman,
+          trainSeconds: metrics.trainSeconds as number, seconds: metrics.seconds as number };
+        if (metrics.baselines) row.baselines = metrics.baselines as Row['baselines'];
+        appendFileSync(args.results, JSON.stringify(row) + '\n');
+        done.push(row);
+        process.stderr.write(`${cfg.dataset} n=${n} seed ${seed} ${variant}: τ ${test.kendall.toFixed(4)} ρ ${test.spearman.toFixed(4)} (${row.seconds.toFixed(0)} s)\n`);
+      }
+    }
+  }
+}
+
+const fmt = (xs: number[]) => {
+  if (!xs.length) return '—';
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const s = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
+  return `${m.toFixed(3)} ± ${s.toFixed(3)}`;
+};
+const lines = [
+  '| dataset | train cells | seeds | MABN τ | MABN ρ | official τ | official ρ | RF τ | RF ρ | ridge τ | ridge ρ | MABN train s |',
+  '| --- | ---: | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---: |',
+];
+for (const config of configs) {
+  for (const n of sizes) {
+    const rows = done.filter((r) => r.config === config && r.train === n && seeds.includes(r.seed));
+    if (!rows.length) continue;
+    const of = (v: string) => rows.filter((r) => r.variant === v);
+    const base = rows.flatMap((r) => (r.baselines ? [r.baselines] : []));
+    const mabn = of('mabn');
+    const usedSeeds = [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b).join(',');
+    lines.push(`| ${rows[0].dataset} | ${n} | ${usedSeeds} | ${fmt(mabn.map((r) => r.kendall))} | ${fmt(mabn.map((r) => r.spearman))} | ` +
+      `${fmt(of('official').map((r) => r.kendall))} | ${fmt(of('official').map((r) => r.spearman))} | ` +
+      `${fmt(base.map((b) => b.randomForest.kendall))} | ${fmt(base.map((b) => b.randomForest.spearman))} | ` +
+      `${fmt(base.map((b) => b.ridge.kendall))} | ${fmt(base.map((b) => b.ridge.spearman))} | ` +
+      `${mabn.length ? (mabn.reduce((a, r) => a + r.trainSeconds, 0) / mabn.length).toFixed(0) : '—'} |`);
+  }
+}
+const table = lines.join('\n') + '\n';
+mkdirSync(dirname(args.out), { recursive: true });
+writeFileSync(args.out, table);
+process.stdout.write(table);
