@@ -10,7 +10,7 @@ export const fisher: NodeProxy = {
   level: 'node',
   pass: 'loss',
   perMicroBatch: (n) => {
-    const prod = tf.mul(n.act, n.actGrad);
+    const prod = tf.mul(n.act, n.actGrad!);
     // Every axis between the batch and the channels (last) is spatial: [1, 2] for convs, [1] for tokens.
     const perChannel = prod.rank > 2 ? tf.sum(prod, Array.from({ length: prod.rank - 2 }, (_, i) => i + 1)) : prod;
     return tf.sum(tf.square(perChannel)) as tf.Scalar;

@@ -138,6 +138,26 @@ function lossGradients(
   return acc!;
 }
 
+/** The forward of the real batch alone, per micro-batch: node outputs and ReLU inputs, no gradients. */
+function forwardActivations(net: Network, init: InitialParams, batch: ImageBatch, microBatch: number, visit: (mb: MicroBatchTensors) => void): void {
+  for (const [start, m] of microBatches(batch.images.shape[0], microBatch)) {
+    const acts = new Map<NodeSpec, tf.Tensor>();
+    const reluInputs = new Map<NodeSpec | null, tf.Tensor[]>();
+    tf.tidy(() => {
+      const xs = tf.slice(batch.images, [start, 0, 0, 0], [m, -1, -1, -1]);
+      net.forward(xs, {
+        weights: init.weights,
+        biases: init.biases,
+        batchNorm: true,
+        onNodeOutput: (node, y) => acts.set(node, tf.keep(y)),
+        onReluInput: (node, x) => reluInputs.set(node, [...(reluInputs.get(node) ?? []), tf.keep(x)]),
+      });
+    });
+    visit({ acts, actGrads: new Map(), reluInputs });
+    tf.dispose([...acts.values(), ...[...reluInputs.values()].flat()]);
+  }
+}
+
 /** Runs the passes the proxies need, each once, and returns every proxy's values for one network. */
 export function measureNetwork(
   net: Network,
@@ -150,7 +170,7 @@ export function measureNetwork(
   const passes = new Set<PassName>([...proxies.node, ...proxies.network].map((p) => p.pass));
   const microProxies = proxies.node.filter((p) => p.perMicroBatch);
   const needKernel = proxies.network.some((p) => p.needsReluKernel);
-  if (passes.has('hessian') || microProxies.length || needKernel) passes.add('loss');
+  if (passes.has('hessian')) passes.add('loss');
 
   const nodes = net.nodes;
   const totals: NodeTotals[] = nodes.map((node) => ({ node, weight: init.weights[node.name] }));
@@ -159,42 +179,46 @@ export function measureNetwork(
   // Sum of per-micro-batch partials per proxy and node; null once any part was null.
   const partials = new Map(microProxies.map((p) => [p.name, new Array<number | null>(nodes.length).fill(0)]));
 
-  let hessianGates: MicroBatchGates | undefined;
-  if (passes.has('loss')) {
-    const kernel = needKernel ? new Float64Array(B * B) : undefined;
-    hessianGates = passes.has('hessian') ? { mode: 'record', perMicroBatch: [] } : undefined;
-    let offset = 0;
-    const visit = microProxies.length || needKernel
-      ? ({ acts, actGrads, reluInputs }: MicroBatchTensors) => {
-          const m = acts.values().next().value!.shape[0];
-          for (const p of microProxies) {
-            const part = partials.get(p.name)!;
-            const pending: { i: number; t: tf.Scalar }[] = [];
-            nodes.forEach((node, i) => {
-              const v = tidyValue(() => p.perMicroBatch!({ node, act: acts.get(node)!, actGrad: actGrads.get(node)!, reluInput: reluInputs.get(node)?.[0] }));
-              if (v === null || part[i] === null) part[i] = null;
-              else if (typeof v === 'number') part[i] = part[i]! + v;
-              else pending.push({ i, t: v });
-            });
-            if (pending.length) {
-              const vals = tf.tidy(() => tf.stack(pending.map((q) => q.t)).dataSync());
-              pending.forEach((q, k) => { part[q.i] = part[q.i] === null ? null : part[q.i]! + vals[k]; });
-              tf.dispose(pending.map((q) => q.t));
-            }
-          }
-          if (kernel) {
-            const kt = tf.tidy(() => tf.addN([...reluInputs.values()].flat().map(reluCodeKernel)));
-            const k = kt.dataSync();
-            kt.dispose();
-            for (let r = 0; r < m; r++) for (let c = 0; c < m; c++) kernel[(offset + r) * B + offset + c] += k[r * m + c];
-            offset += m;
+  // Statistics of the real batch's activations: from the loss pass when it runs, else a forward only.
+  const kernel = needKernel ? new Float64Array(B * B) : undefined;
+  let offset = 0;
+  const visit = microProxies.length || needKernel
+    ? ({ acts, actGrads, reluInputs }: MicroBatchTensors) => {
+        const m = acts.values().next().value!.shape[0];
+        for (const p of microProxies) {
+          const part = partials.get(p.name)!;
+          const pending: { i: number; t: tf.Scalar }[] = [];
+          nodes.forEach((node, i) => {
+            const v = tidyValue(() => p.perMicroBatch!({ node, act: acts.get(node)!, actGrad: actGrads.get(node), reluInput: reluInputs.get(node)?.[0] }));
+            if (v === null || part[i] === null) part[i] = null;
+            else if (typeof v === 'number') part[i] = part[i]! + v;
+            else pending.push({ i, t: v });
+          });
+          if (pending.length) {
+            const vals = tf.tidy(() => tf.stack(pending.map((q) => q.t)).dataSync());
+            pending.forEach((q, k) => { part[q.i] = part[q.i] === null ? null : part[q.i]! + vals[k]; });
+            tf.dispose(pending.map((q) => q.t));
           }
         }
-      : undefined;
+        if (kernel) {
+          const kt = tf.tidy(() => tf.addN([...reluInputs.values()].flat().map(reluCodeKernel)));
+          const k = kt.dataSync();
+          kt.dispose();
+          for (let r = 0; r < m; r++) for (let c = 0; c < m; c++) kernel[(offset + r) * B + offset + c] += k[r * m + c];
+          offset += m;
+        }
+      }
+    : undefined;
+  netTotals.reluKernel = kernel;
+
+  let hessianGates: MicroBatchGates | undefined;
+  if (passes.has('loss')) {
+    hessianGates = passes.has('hessian') ? { mode: 'record', perMicroBatch: [] } : undefined;
     const grads = lossGradients(net, init.weights, init.biases, batch, opts.microBatch, visit, hessianGates);
     grads.forEach((g, i) => { totals[i].grad = g; });
     owned.push(...grads);
-    netTotals.reluKernel = kernel;
+  } else if (visit) {
+    forwardActivations(net, init, batch, opts.microBatch, visit);
   }
 
   if (passes.has('halves') && B >= 2) {

@@ -23,7 +23,7 @@ export const nwotNetwork: NetworkProxy = {
   name: 'nwot',
   description: 'NASWOT ln|det K| of the summed ReLU-code kernels of all ReLUs (null when singular)',
   level: 'network',
-  pass: 'loss',
+  pass: 'activations',
   needsReluKernel: true,
   value: (t) => kernelLogDet(t.reluKernel!, t.batchSize),
 };

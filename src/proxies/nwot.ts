@@ -21,7 +21,7 @@ export const nwotNode: NodeProxy = {
   name: 'nwot',
   description: 'NASWOT log-determinant of the ReLU codes entering the node (null without a ReLU)',
   level: 'node',
-  pass: 'loss',
+  pass: 'activations',
   perMicroBatch: (n) => {
     if (!n.reluInput) return null;
     const m = n.reluInput.shape[0];

@@ -5,6 +5,7 @@ import type { Network, NodeSpec } from '../nn/network.ts';
  * of proxies that need it. */
 export type PassName =
   | 'weights' // no forward: the initial weights only
+  | 'activations' // forward on the real batch, BN with batch statistics: node outputs and ReLU inputs (served by 'loss' when that runs)
   | 'loss' // cross-entropy on the real batch, BN with batch statistics: ∂L/∂θ, node outputs and their gradients
   | 'synflow' // |θ|, no BN, all-ones input, R = Σ logits: ∂R/∂θ (rescaled, see LayerOps.cut)
   | 'halves' // ∂L/∂θ of each half of the real batch on its own (BN statistics of the half)
@@ -28,13 +29,13 @@ export interface NodeTotals {
   hessGrad?: tf.Tensor;
 }
 
-/** One micro-batch of the 'loss' pass, seen from one node (statistics that need the activations). */
+/** One micro-batch of the real batch's forward ('activations' or 'loss' pass), seen from one node. */
 export interface MicroBatchNode {
   node: NodeSpec;
   /** Node output (pre-BN) [m, …outShape]. */
   act: tf.Tensor;
-  /** ∂L/∂(node output), L the mean loss over the whole batch. */
-  actGrad: tf.Tensor;
+  /** ∂L/∂(node output), L the mean loss over the whole batch; only when the 'loss' pass runs. */
+  actGrad?: tf.Tensor;
   /** Input of the ReLU that starts this node's op, if any [m, …]. */
   reluInput?: tf.Tensor;
 }
@@ -45,7 +46,7 @@ export interface NodeProxy {
   description: string;
   level: 'node';
   pass: PassName;
-  /** Partial statistic of one micro-batch of the 'loss' pass, summed over the micro-batches; null when it
+  /** Partial statistic of one micro-batch of the real batch's forward, summed over the micro-batches; null when it
    * does not apply to this node. Returning a number is allowed where the maths needs JS (e.g. logdet). */
   perMicroBatch?(n: MicroBatchNode): tf.Scalar | number | null;
   /** The node's value from the totals and, if `perMicroBatch` is defined, the sum of its partials. */

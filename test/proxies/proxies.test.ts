@@ -413,4 +413,12 @@ test('l2_norm = ‖θ‖; nwot, jacov, zen, params, flops finite; no proxy leaks
   assert.equal(m.nonFinite, []);
 });
 
+test('nwot from a forward-only pass equals nwot from the loss pass', () => {
+  const alone = measure(net, init, batch, ['nwot'], 2);
+  const shared = measure(net, init, batch, ['nwot', 'grad_norm', 'fisher'], 2);
+  assert.equal(alone.node.get('nwot'), shared.node.get('nwot'));
+  assert.is(alone.network.get('nwot'), shared.network.get('nwot'));
+  assert.ok(alone.node.get('nwot')!.some((v) => v !== null));
+});
+
 test.run();
