@@ -34,11 +34,11 @@ export const evalCommand: CommandModule = {
   describe: "Reload a training run's checkpoint and score the cells of a harvest table",
   builder: (y) => y
     .option('run', { type: 'string', demandOption: true, describe: 'run directory (runs/<name>)' })
-    .option('harvest', { type: 'string', describe: "harvest node table (default: the run's own)" })
+    .option('harvest', { type: 'string', describe: "harvest table, then tables joined to it, comma-separated (default: the run's own)" })
     .option('backend', { type: 'string', choices: BACKENDS, default: 'auto' }),
   handler: async (argv: any) => {
     await selectBackend(argv.backend as BackendName);
-    const r = evaluateRun(argv.run, argv.harvest);
+    const r = evaluateRun(argv.run, argv.harvest ? String(argv.harvest).split(',') : undefined);
     const dir = createRunDir(argv.run, 'eval');
     const out = join(dir, 'predictions.arrow');
     writePredictions(out, r.archs, r.mean, r.std, r.target);

@@ -95,6 +95,43 @@ export function readHarvest(path: string): Harvest {
   return { path, space, nodeProxies, networkProxies, slotCount: S, unique: meta.get('archs') === 'unique', archs, values, mask, network };
 }
 
+/** Joins harvests of the same cells that measured different proxies (e.g. nwot, jacov, zen harvested
+ * after the main table): their proxies are appended; the main table's cells and nodes are kept. */
+export function joinHarvests(main: Harvest, extras: readonly Harvest[]): Harvest {
+  let out = main;
+  for (const x of extras) {
+    if (x.space.name !== out.space.name) throw new UserError(`harvest ${x.path} is of space "${x.space.name}", ${main.path} of "${main.space.name}"`);
+    if (x.slotCount !== out.slotCount) throw new UserError(`harvest ${x.path} has ${x.slotCount} node slots, ${main.path} ${out.slotCount}`);
+    const clash = [...x.nodeProxies.filter((p) => out.nodeProxies.includes(p)), ...x.networkProxies.filter((p) => out.networkProxies.includes(p))];
+    if (clash.length) throw new UserError(`harvest ${x.path} repeats proxies of the tables before it: ${clash.join(', ')}`);
+    const rowOf = new Map(x.archs.map((a, i) => [a, i]));
+    const missing = out.archs.filter((a) => !rowOf.has(a));
+    if (missing.length) {
+      throw new UserError(`harvest ${x.path} lacks ${missing.length} of the ${out.archs.length} cells of ${main.path} (first: ${missing[0]})`);
+    }
+    const N = out.archs.length, S = out.slotCount, P = out.nodeProxies.length, P2 = x.nodeProxies.length;
+    const Q = out.networkProxies.length, Q2 = x.networkProxies.length;
+    const values = new Float32Array(N * S * (P + P2));
+    const network = new Float64Array(N * (Q + Q2));
+    out.archs.forEach((a, i) => {
+      const j = rowOf.get(a)!;
+      for (let s = 0; s < S; s++) {
+        values.set(out.values.subarray((i * S + s) * P, (i * S + s + 1) * P), (i * S + s) * (P + P2));
+        values.set(x.values.subarray((j * S + s) * P2, (j * S + s + 1) * P2), (i * S + s) * (P + P2) + P);
+      }
+      network.set(out.network.subarray(i * Q, (i + 1) * Q), i * (Q + Q2));
+      network.set(x.network.subarray(j * Q2, (j + 1) * Q2), i * (Q + Q2) + Q);
+    });
+    out = { ...out, nodeProxies: [...out.nodeProxies, ...x.nodeProxies], networkProxies: [...out.networkProxies, ...x.networkProxies], values, network };
+  }
+  return out;
+}
+
+/** Reads a harvest table and joins the tables of further proxies of the same cells. */
+export function loadHarvest(path: string, extra: readonly string[] = []): Harvest {
+  return joinHarvests(readHarvest(path), extra.map(readHarvest));
+}
+
 /** Cells ready for features: each row points at the harvest row whose statistics it uses. */
 export interface Dataset {
   harvest: Harvest;

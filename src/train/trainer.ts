@@ -4,14 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import { Float64, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deepMerge, loadConfig, applyOverrides } from '../config.ts';
+import { applyOverrides, deepMerge, isObject, loadConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { kendallTauB, rankingReport, spearman, type RankingReport } from '../eval/metrics.ts';
 import { deriveSeed, randomSource, shuffle } from '../random.ts';
 import { SummaryWriter } from '../tensorboard/writer.ts';
 import { scatterPlotPng, SCATTER_DEFAULTS } from '../tensorboard/png.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from './baselines.ts';
-import { buildDataset, loadTruth, readHarvest, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
+import { buildDataset, loadHarvest, loadTruth, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
 import { applyFeatures, fitFeatures, NODE_TRANSFORMS, selectCells, summedProxies, type FeatureState, type Features } from './features.ts';
 import { diffKendallLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
 import { Mabn, type MabnConfig, type MabnShape } from './mabn.ts';
@@ -22,7 +22,8 @@ import { createRunDir } from './run-dir.ts';
 export const DEFAULT_CONFIG = {
   space: 'nb201',
   dataset: 'cifar10',
-  harvest: { path: '' },
+  /** The harvest table, and tables of further proxies of the same cells (joined by arch). */
+  harvest: { path: '', extra: [] as string[] },
   /** Accuracy trained on and accuracy evaluated against. */
   target: { train: 'val', eval: 'test' },
   split: { train: 156, seed: 0, test: 'rest' },
@@ -44,10 +45,6 @@ export const DEFAULT_CONFIG = {
   name: null as string | null,
 };
 export type TrainConfig = typeof DEFAULT_CONFIG & { model: MabnConfig };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Unknown keys and values whose type differs from the default's are UserErrors. */
 function checkShape(defaults: Record<string, unknown>, cfg: Record<string, unknown>, where: string): void {
@@ -107,7 +104,10 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   }
   if (checkHarvest) {
     if (!cfg.harvest.path) throw new UserError('config: "harvest.path" is required');
-    if (!existsSync(cfg.harvest.path)) throw new UserError(`config: harvest table ${cfg.harvest.path} does not exist`);
+    if (!Array.isArray(cfg.harvest.extra) || !cfg.harvest.extra.every((p) => typeof p === 'string')) {
+      throw new UserError(`config: "harvest.extra" must be an array of paths, got ${JSON.stringify(cfg.harvest.extra)}`);
+    }
+    for (const p of [cfg.harvest.path, ...cfg.harvest.extra]) if (!existsSync(p)) throw new UserError(`config: harvest table ${p} does not exist`);
   }
   return cfg;
 }
@@ -213,7 +213,7 @@ function fmtTime(s: number): string {
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const t0 = Date.now();
   const progress = opts.progress ?? true;
-  const harvest: Harvest = readHarvest(cfg.harvest.path);
+  const harvest: Harvest = loadHarvest(cfg.harvest.path, cfg.harvest.extra);
   if (harvest.space.name !== cfg.space) {
     throw new UserError(`config space "${cfg.space}" but harvest ${cfg.harvest.path} is of space "${harvest.space.name}"`);
   }
@@ -368,14 +368,16 @@ export interface EvalResult {
   report: RankingReport | null;
 }
 
-/** Reloads a run's checkpoint and scores every cell of a harvest (default: the run's own). */
-export function evaluateRun(runDir: string, harvestPath?: string, truth?: TruthTable | null): EvalResult {
+/** Reloads a run's checkpoint and scores every cell of a harvest (default: the run's own tables;
+ * `harvestPaths`: a table and the tables joined to it, with the proxies the run was trained on). */
+export function evaluateRun(runDir: string, harvestPaths?: readonly string[], truth?: TruthTable | null): EvalResult {
   const cfgPath = join(runDir, 'config.json'), ckptPath = join(runDir, 'checkpoint.json');
   if (!existsSync(cfgPath) || !existsSync(ckptPath)) throw new UserError(`${runDir} is not a run directory (needs config.json and checkpoint.json)`);
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as TrainConfig;
   const ckpt = JSON.parse(readFileSync(ckptPath, 'utf8')) as Checkpoint;
   if (ckpt.format !== 'parzc-mabn-1') throw new UserError(`${ckptPath}: unknown checkpoint format ${JSON.stringify(ckpt.format)}`);
-  const harvest = readHarvest(harvestPath ?? cfg.harvest.path);
+  const [path, ...extra] = harvestPaths?.length ? harvestPaths : [cfg.harvest.path, ...(cfg.harvest.extra ?? [])];
+  const harvest = loadHarvest(path, extra);
   const tt = truth === undefined ? loadTruth(harvest.space.name, cfg.dataset) : truth;
   const ds = buildDataset(harvest, tt);
   const feats = applyFeatures(ds, ds.archs.map((_, i) => i), ckpt.features);

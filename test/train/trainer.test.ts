@@ -14,7 +14,7 @@ import { writeTables } from '../../src/harvest/table.ts';
 import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from '../../src/train/baselines.ts';
-import { buildDataset, readHarvest, splitDataset, type Truth } from '../../src/train/dataset.ts';
+import { buildDataset, loadHarvest, readHarvest, splitDataset, type Truth } from '../../src/train/dataset.ts';
 import { applyFeatures, fitFeatures, selectCells, type FeatureConfig } from '../../src/train/features.ts';
 import { Mabn, type MabnConfig } from '../../src/train/mabn.ts';
 import { createRunDir } from '../../src/train/run-dir.ts';
@@ -86,6 +86,44 @@ test('dataset: unique tables expand to every isomorphic member with the represen
   for (let i = 0; i < ds.archs.length; i++) {
     assert.is(space.isomorphismKey(ds.archs[i]), space.isomorphismKey(archs[ds.source[i]]));
   }
+});
+
+/** SYNTHETIC table of one more node proxy "c" (= 100·i + slot) and network "nwot" (= i) for cells
+ * `cells` of archs, written in reverse order. */
+async function writeExtra(path: string, cells: number[]): Promise<void> {
+  const order = cells.slice().reverse();
+  const records: CellRecord[] = order.map((i, position) => {
+    const slots = Array.from({ length: 3 + (i % 4) }, (_, k) => k * 7);
+    return { position, arch: archs[i], index: i, slots, names: slots.map((s) => space.slots[s].name), types: slots.map(() => 'synthetic'),
+      values: Float32Array.from(slots, (s) => 100 * i + s), network: [i], seconds: 0 };
+  });
+  await writeTables(path, records, {
+    nodeProxies: ['c'], networkProxies: ['nwot'], archs: order.map((i) => archs[i]),
+    slotNames: space.slots.map((s) => s.name), nodeTypes: ['synthetic'],
+    metadata: { space: 'nb201', archs: 'synthetic', node_proxies: 'c', network_proxies: 'nwot', slots: JSON.stringify(space.slots) },
+  });
+}
+
+test('dataset: tables of further proxies join by arch; missing cells and repeated proxies are UserErrors', async () => {
+  const extraPath = join(tmp, 'extra.arrow');
+  await writeExtra(extraPath, archs.map((_, i) => i));
+  const main = readHarvest(harvestPath);
+  const h = loadHarvest(harvestPath, [extraPath]);
+  assert.equal(h.nodeProxies, ['a', 'b', 'c']);
+  assert.equal(h.networkProxies, ['params', 'nwot']);
+  for (const i of [0, 5, N - 1]) {
+    for (const s of [0, 7, 14]) {
+      assert.is(h.values[(i * S + s) * 3], main.values[(i * S + s) * 2]);
+      assert.is(h.values[(i * S + s) * 3 + 1], main.values[(i * S + s) * 2 + 1]);
+      assert.is(h.values[(i * S + s) * 3 + 2], 100 * i + s);
+    }
+    assert.equal([h.network[i * 2], h.network[i * 2 + 1]], [main.network[i], i]);
+  }
+  const partial = join(tmp, 'extra-partial.arrow');
+  await writeExtra(partial, [0, 1, 2]);
+  const err = (f: () => unknown) => { try { f(); } catch (e) { assert.ok(e instanceof UserError); return (e as Error).message; } return null; };
+  assert.match(err(() => loadHarvest(harvestPath, [partial]))!, /lacks 57 of the 60 cells/);
+  assert.match(err(() => loadHarvest(harvestPath, [harvestPath]))!, /repeats proxies.*a, b, params/);
 });
 
 test('split: seeded, disjoint, rest or all', () => {
@@ -222,6 +260,8 @@ test('config: unknown keys, wrong types and a missing harvest are UserErrors', (
   assert.match(err({ harvest: { path: join(tmp, 'nope.arrow') } })!, /does not exist/);
   assert.match(err({ harvest: { path: harvestPath }, model: { variant: 'x' } })!, /model\.variant/);
   assert.match(err({ harvest: { path: harvestPath }, eval: { monitor: -1 } })!, /eval\.monitor/);
+  assert.match(err({ harvest: { path: harvestPath, extra: 'x.arrow' } })!, /harvest\.extra/);
+  assert.match(err({ harvest: { path: harvestPath, extra: [join(tmp, 'nope.arrow')] } })!, /nope\.arrow does not exist/);
   const off = resolveConfig({ harvest: { path: harvestPath }, model: { variant: 'official', tokenMixing: true, mcSamples: 8 } });
   assert.is(off.model.tokenMixing, false);
   assert.is(off.model.mcSamples, 1);
