@@ -183,14 +183,16 @@ export interface Split {
   test: number[];
 }
 
-/** Seeded split: `train` cells drawn at random; test = the rest, or all cells. */
-export function splitDataset(n: number, train: number, seed: number, test: 'rest' | 'all'): Split {
+/** Seeded split: `train` cells drawn at random; test = the rest, or all cells. `testCells` > 0 holds
+ * out that many cells (rest only), the same ones for every `train` of a seed (the end of the order). */
+export function splitDataset(n: number, train: number, seed: number, test: 'rest' | 'all', testCells = 0): Split {
   if (!Number.isInteger(train) || train < 2) throw new UserError(`split.train must be an integer ≥ 2, got ${train}`);
-  if (train > n - (test === 'rest' ? 1 : 0)) {
-    throw new UserError(`split.train = ${train} leaves no test cells: the dataset has ${n} cells`);
+  if (testCells && test !== 'rest') throw new UserError('split.testCells applies to split.test = "rest" only');
+  if (train + Math.max(testCells, test === 'rest' ? 1 : 0) > n) {
+    throw new UserError(`split.train = ${train}${testCells ? ` and split.testCells = ${testCells}` : ''} need more cells: the dataset has ${n}`);
   }
   const order = shuffle(Array.from({ length: n }, (_, i) => i), randomSource(deriveSeed(seed, 'split')));
   const tr = order.slice(0, train).sort((a, b) => a - b);
-  const te = test === 'all' ? order.slice().sort((a, b) => a - b) : order.slice(train).sort((a, b) => a - b);
+  const te = (test === 'all' ? order.slice() : order.slice(testCells ? n - testCells : train)).sort((a, b) => a - b);
   return { train: tr, test: te };
 }

@@ -26,7 +26,8 @@ export const DEFAULT_CONFIG = {
   harvest: { path: '', extra: [] as string[] },
   /** Accuracy trained on and accuracy evaluated against. */
   target: { train: 'val', eval: 'test' },
-  split: { train: 156, seed: 0, test: 'rest' },
+  /** testCells: hold out that many cells (0: every cell not trained on). */
+  split: { train: 156, seed: 0, test: 'rest', testCells: 0 },
   // Chosen on 156 cells, split seeds 0-2 (docs/training.md): per-(slot, proxy) z-scores and cell-level
   // inputs beat ParZC's per-cell min-max, RankNet beats DiffKendall, and with those inputs token
   // mixing costs τ; MC averaging adds nothing over the mean weights, at mcSamples× the prediction cost.
@@ -85,6 +86,7 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   oneOf('model.variant', cfg.model.variant, ['mabn', 'official']);
   oneOf('features.transform', cfg.features.transform, NODE_TRANSFORMS);
   oneOf('split.test', cfg.split.test, ['rest', 'all']);
+  positiveInt('split.testCells', cfg.split.testCells, 0);
   oneOf('target.train', cfg.target.train, ['val', 'test']);
   oneOf('target.eval', cfg.target.eval, ['val', 'test']);
   positiveInt('split.train', cfg.split.train, 2);
@@ -219,7 +221,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   }
   const truth = opts.truth ?? loadTruth(cfg.space, cfg.dataset);
   const ds: Dataset = buildDataset(harvest, truth);
-  const split = splitDataset(ds.archs.length, cfg.split.train, cfg.split.seed, cfg.split.test as 'rest' | 'all');
+  const split = splitDataset(ds.archs.length, cfg.split.train, cfg.split.seed, cfg.split.test as 'rest' | 'all', cfg.split.testCells);
   const yTrainAll = cfg.target.train === 'val' ? ds.val : ds.test;
   const yEvalAll = cfg.target.eval === 'val' ? ds.val : ds.test;
 

@@ -133,6 +133,14 @@ test('split: seeded, disjoint, rest or all', () => {
   assert.ok(a.train.every((i) => !a.test.includes(i)));
   assert.is(splitDataset(50, 10, 3, 'all').test.length, 50);
   assert.throws(() => splitDataset(10, 10, 0, 'rest'), (e: unknown) => e instanceof UserError);
+  // testCells: the same held-out cells for every training size of a seed, disjoint from training.
+  const held = splitDataset(50, 5, 3, 'rest', 20), held2 = splitDataset(50, 25, 3, 'rest', 20);
+  assert.is(held.test.length, 20);
+  assert.equal(held.test, held2.test);
+  assert.ok(held2.train.every((i) => !held2.test.includes(i)));
+  assert.ok(held.train.every((i) => held2.train.includes(i)), 'training sets are nested');
+  assert.throws(() => splitDataset(50, 31, 3, 'rest', 20), (e: unknown) => e instanceof UserError);
+  assert.throws(() => splitDataset(50, 10, 3, 'all', 20), (e: unknown) => e instanceof UserError);
 });
 
 test('features: fitted on training cells only', () => {
