@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadImageBatch } from '../data/cifar.ts';
+import { UserError } from '../errors.ts';
 import { disposeParams, initParams } from '../nn/init.ts';
 import { measureNetwork, type ImageBatch } from '../proxies/measure.ts';
 import { resolveProxies } from '../proxies/registry.ts';
@@ -8,6 +9,15 @@ import { getSpace } from '../spaces/index.ts';
 import type { PlannedArch } from './plan.ts';
 import type { CellRecord } from './record.ts';
 import type { HarvestSettings } from './settings.ts';
+
+/** The wasm backend's 32-bit heap (4 GB at most) overflowing surfaces as a WebAssembly trap; the
+ * instance is unusable afterwards, so the harvest stops with what to change. Other errors pass through. */
+export function explainHeapOverflow(e: unknown, arch: string, microBatch: number): unknown {
+  if (!(e instanceof WebAssembly.RuntimeError) || !/memory access out of bounds/.test(e.message)) return e;
+  const smaller = Math.max(1, Math.floor(microBatch / 4));
+  return new UserError(`${arch}: the wasm heap (4 GB at most) overflowed at --micro-batch ${microBatch}; rerun with --micro-batch ${smaller} ` +
+    '(batch-norm statistics are then per micro-batch, so use it for the whole table) or --backend tensorflow');
+}
 
 /** Measures architectures one by one with fixed settings (the real batch is loaded once). Each
  * architecture's weights come from deriveSeed(seed, arch), so its values do not depend on which worker
@@ -32,6 +42,8 @@ export function createCellMeasurer(settings: HarvestSettings) {
       let m;
       try {
         m = measureNetwork(net, init, batch, proxies, { microBatch: settings.microBatch, rng });
+      } catch (e) {
+        throw explainHeapOverflow(e, job.arch, settings.microBatch);
       } finally {
         disposeParams(init);
       }

@@ -12,7 +12,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { selectBackend } from '../../src/backend/select.ts';
 import { projectRoot } from '../../src/data/paths.ts';
-import { createCellMeasurer } from '../../src/harvest/measure-cell.ts';
+import { createCellMeasurer, explainHeapOverflow } from '../../src/harvest/measure-cell.ts';
+import { UserError } from '../../src/errors.ts';
 import { harvest, journalPath, type HarvestResult } from '../../src/harvest/run.ts';
 import type { HarvestSettings } from '../../src/harvest/settings.ts';
 import { cellsTablePath } from '../../src/harvest/table.ts';
@@ -280,6 +281,15 @@ test('(d) a bad arch in the --archs file, or an unknown proxy: one-line error, n
     for (const f of fragments) assert.ok(lines[0].includes(f), `"${f}" in: ${lines[0]}`);
   }
   assert.ok(!existsSync(join(dir, 'd1.arrow')) && !existsSync(journalPath(join(dir, 'd1.arrow'))), 'nothing written');
+});
+
+test('a wasm heap overflow becomes a one-line error naming a smaller --micro-batch; other errors pass through', () => {
+  const e = explainHeapOverflow(new WebAssembly.RuntimeError('memory access out of bounds'), 'adj=…', 16);
+  assert.ok(e instanceof UserError);
+  assert.match((e as Error).message, /--micro-batch 16; rerun with --micro-batch 4/);
+  assert.not.match((e as Error).message, /\n/);
+  const other = new Error('boom');
+  assert.is(explainHeapOverflow(other, 'a', 16), other);
 });
 
 test('(e) 100 cells measured in one process keep tf.memory().numTensors flat', async () => {
