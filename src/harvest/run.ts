@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,35 @@ const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8
 const workerPath = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 
 export const journalPath = (out: string) => `${out}.journal`;
+export const lockPath = (out: string) => `${out}.lock`;
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** One harvest per output: two would append the same cells to one journal. A lock whose process is
+ * gone (killed) is stale and taken over. Returns the release function. */
+function lockOutput(out: string): () => void {
+  const path = lockPath(out);
+  for (;;) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(path, 'utf8'));
+      if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new UserError(`another harvest (pid ${pid}) is writing ${out}: wait for it or stop it (lock file ${path})`);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+}
 
 /** Each worker's share of the cores for TensorFlow's and oneDNN's thread pools (unless the user set them):
  * by default each pool takes every core, and N workers on N cores then run N² threads that preempt each
@@ -124,6 +153,17 @@ export async function harvest(settings: HarvestSettings, run: RunOptions): Promi
   const backend = await selectBackend(run.backend);
   const key = settingsKey(settings, backend);
   const jpath = journalPath(run.out);
+  const unlock = lockOutput(run.out);
+  try {
+    return await harvestLocked(settings, run, plan, backend, key, jpath);
+  } finally {
+    unlock();
+  }
+}
+
+async function harvestLocked(
+  settings: HarvestSettings, run: RunOptions, plan: PlannedArch[], backend: string, key: string, jpath: string,
+): Promise<HarvestResult> {
   const journal = existsSync(jpath) ? Journal.open(jpath, key) : journalFromTable(run.out, key, plan) ?? Journal.open(jpath, key);
   const todo = plan.slice(journal.done);
   process.stderr.write(`parzc: harvest ${settings.space}: ${plan.length} cells planned, ${journal.done} already done, ${todo.length} to go\n`);

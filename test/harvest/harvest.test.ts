@@ -14,7 +14,7 @@ import { selectBackend } from '../../src/backend/select.ts';
 import { projectRoot } from '../../src/data/paths.ts';
 import { createCellMeasurer, explainHeapOverflow } from '../../src/harvest/measure-cell.ts';
 import { UserError } from '../../src/errors.ts';
-import { harvest, journalPath, type HarvestResult } from '../../src/harvest/run.ts';
+import { harvest, journalPath, lockPath, type HarvestResult } from '../../src/harvest/run.ts';
 import type { HarvestSettings } from '../../src/harvest/settings.ts';
 import { cellsTablePath } from '../../src/harvest/table.ts';
 import { paramCount } from '../../src/nn/network.ts';
@@ -281,6 +281,19 @@ test('(d) a bad arch in the --archs file, or an unknown proxy: one-line error, n
     for (const f of fragments) assert.ok(lines[0].includes(f), `"${f}" in: ${lines[0]}`);
   }
   assert.ok(!existsSync(join(dir, 'd1.arrow')) && !existsSync(journalPath(join(dir, 'd1.arrow'))), 'nothing written');
+});
+
+test('a second harvest into the same output is refused while the first runs; a stale lock is taken over', async () => {
+  const out = join(dir, 'locked.arrow');
+  writeFileSync(lockPath(out), String(process.ppid)); // a live process holds it
+  const err = await harvest(settings, { backend: 'wasm', workers: 1, out, finalizeOnly: true }).catch((e) => e);
+  assert.ok(err instanceof UserError);
+  assert.match(err.message, new RegExp(`another harvest \\(pid ${process.ppid}\\) is writing`));
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its lock is stale
+  writeFileSync(lockPath(out), String(dead));
+  const r = await harvest(settings, { backend: 'wasm', workers: 1, out, finalizeOnly: true });
+  assert.is(r.done, 0);
+  assert.not.ok(existsSync(lockPath(out)), 'the lock is released');
 });
 
 test('a wasm heap overflow becomes a one-line error naming a smaller --micro-batch; other errors pass through', () => {
