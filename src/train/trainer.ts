@@ -73,7 +73,8 @@ function positiveInt(path: string, v: number, min = 1): void {
 }
 
 /** What the official PicoNAS variant fixes, whatever the config says. */
-export const OFFICIAL_FIXED = { 'model.tokenMixing': false, 'model.rho0': -5, 'model.mcSamples': 1, 'loss.kl': 0 } as const;
+export const OFFICIAL_FIXED = { model: { tokenMixing: false, rho0: -5, mcSamples: 1 }, loss: { kl: 0 } } as const;
+const OFFICIAL_FIXED_KEYS = Object.entries(OFFICIAL_FIXED).flatMap(([group, fields]) => Object.keys(fields).map((f) => `${group}.${f}`));
 
 /** Validates a config object (file + overrides) and merges it over the defaults. The official
  * variant applies OFFICIAL_FIXED; the result is what train() logs and writes as config.json. */
@@ -99,10 +100,8 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   positiveInt('eval.rf.trees', cfg.eval.rf.trees);
   if (!(cfg.model.priorStd > 0)) throw new UserError('config: "model.priorStd" must be > 0');
   if (cfg.model.variant === 'official') {
-    cfg.model.tokenMixing = OFFICIAL_FIXED['model.tokenMixing'];
-    cfg.model.rho0 = OFFICIAL_FIXED['model.rho0'];
-    cfg.model.mcSamples = OFFICIAL_FIXED['model.mcSamples'];
-    cfg.loss.kl = OFFICIAL_FIXED['loss.kl'];
+    Object.assign(cfg.model, OFFICIAL_FIXED.model);
+    Object.assign(cfg.loss, OFFICIAL_FIXED.loss);
   }
   if (checkHarvest) {
     if (!cfg.harvest.path) throw new UserError('config: "harvest.path" is required');
@@ -249,7 +248,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
   if (progress) {
     const { variant, ...model } = cfg.model;
-    const fixed = variant === 'official' ? ` (the official variant fixes ${Object.keys(OFFICIAL_FIXED).join(', ')})` : '';
+    const fixed = variant === 'official' ? ` (the official variant fixes ${OFFICIAL_FIXED_KEYS.join(', ')})` : '';
     process.stderr.write(`parzc: model ${variant} ${JSON.stringify(model)}, loss ${JSON.stringify(cfg.loss)}${fixed}\n`);
   }
   const tb = new SummaryWriter(join(dir, 'tb'));
