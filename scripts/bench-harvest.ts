@@ -194,7 +194,8 @@ async function main(): Promise<void> {
     'Wall: the harvest call (plan, worker spawn and initialisation, cells, table writing). Start-up (estimate): arrival of the first ' +
       'record minus its own compute time, i.e. worker spawn, tsx, TensorFlow.js and backend initialisation; the first cell\'s ' +
       'warm-up counts as compute. s/cell: the cells table\'s `seconds` column (per worker, so with 2 workers the rate is about 2/mean). ' +
-      'Peak RSS: VmHWM of each worker process (max; Σ over workers). Peer bar: PyTorch 1.13 research code, 1.9 cells/s on one thread, 2.6 on two.',
+      'Peak RSS: VmHWM of each worker process (max; Σ over workers). Threads: one TensorFlow intra-op thread per worker unless ' +
+      'the backend names another count (`TF_NUM_INTRAOP_THREADS`). Peer bar: PyTorch 1.13 research code, 1.9 cells/s on one thread, 2.6 on two.',
     '',
   ].join('\n');
   process.stdout.write(md);

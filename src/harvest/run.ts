@@ -1,6 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../backend/select.ts';
@@ -56,14 +55,24 @@ function lockOutput(out: string): () => void {
   }
 }
 
-/** Each worker's share of the cores for TensorFlow's and oneDNN's thread pools (unless the user set them):
- * by default each pool takes every core, and N workers on N cores then run N² threads that preempt each
- * other. */
-function workerEnv(workers: number): NodeJS.ProcessEnv {
-  const threads = String(Math.max(1, Math.floor(availableParallelism() / workers)));
-  const env = { ...process.env };
-  for (const name of ['TF_NUM_INTRAOP_THREADS', 'OMP_NUM_THREADS']) env[name] ??= threads;
-  return env;
+/** TensorFlow's and oneDNN's intra-op threads per worker (unless the user set them). oneDNN splits its
+ * reductions by thread count, so values computed with 1 and 2 threads differ (up to 1% of a cell's largest
+ * value on NB101): a fixed count keeps a cell's values independent of --workers, and the workers (one per
+ * core by default) use the cores. */
+function workerThreads(): string {
+  return process.env.TF_NUM_INTRAOP_THREADS ?? '1';
+}
+
+function workerEnv(): NodeJS.ProcessEnv {
+  const threads = workerThreads();
+  return { ...process.env, TF_NUM_INTRAOP_THREADS: threads, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? threads };
+}
+
+/** The backend as recorded in the settings: a thread count other than the default one is part of it, so
+ * a resume with another count is refused instead of mixing round-offs. */
+export function harvestBackend(backend: string): string {
+  const threads = workerThreads();
+  return backend.startsWith('tensorflow') && threads !== '1' ? `${backend}/${threads}-threads` : backend;
 }
 
 /** Schema metadata and dictionaries of a harvest's tables. */
@@ -156,7 +165,7 @@ export async function harvest(settings: HarvestSettings, run: RunOptions): Promi
   resolveProxies(settings.proxies); // fail fast on an unknown name
   const archs = makePlan(space, settings.archs, settings.seed);
   const plan = shardPlan(space, archs, settings.shard);
-  const backend = await selectBackend(run.backend);
+  const backend = harvestBackend(await selectBackend(run.backend));
   const key = settingsKey(settings, backend);
   const jpath = journalPath(run.out);
   const unlock = lockOutput(run.out);
@@ -203,7 +212,7 @@ async function harvestLocked(
 async function runWorkers(settings: HarvestSettings, run: RunOptions, todo: PlannedArch[],
   onRecord: (r: CellRecord, numTensors: number) => void): Promise<void> {
   const nWorkers = Math.max(1, Math.min(run.workers, todo.length));
-  const env = workerEnv(nWorkers);
+  const env = workerEnv();
   const buffer = new Map<number, { r: CellRecord; t: number }>();
   const todoIndex = new Map(todo.map((p, i) => [p.position, i]));
   let nextToWrite = 0; // index into todo

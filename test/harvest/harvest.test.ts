@@ -14,7 +14,7 @@ import { selectBackend } from '../../src/backend/select.ts';
 import { projectRoot } from '../../src/data/paths.ts';
 import { createCellMeasurer, explainHeapOverflow } from '../../src/harvest/measure-cell.ts';
 import { UserError } from '../../src/errors.ts';
-import { harvest, journalPath, lockPath, type HarvestResult } from '../../src/harvest/run.ts';
+import { harvest, harvestBackend, journalPath, lockPath, type HarvestResult } from '../../src/harvest/run.ts';
 import type { HarvestSettings } from '../../src/harvest/settings.ts';
 import { cellsTablePath } from '../../src/harvest/table.ts';
 import { paramCount } from '../../src/nn/network.ts';
@@ -294,6 +294,20 @@ test('a second harvest into the same output is refused while the first runs; a s
   const r = await harvest(settings, { backend: 'wasm', workers: 1, out, finalizeOnly: true });
   assert.is(r.done, 0);
   assert.not.ok(existsSync(lockPath(out)), 'the lock is released');
+});
+
+test('the TensorFlow intra-op thread count is part of the recorded backend unless it is the default 1', () => {
+  const saved = process.env.TF_NUM_INTRAOP_THREADS;
+  try {
+    delete process.env.TF_NUM_INTRAOP_THREADS;
+    assert.is(harvestBackend('tensorflow+onednn'), 'tensorflow+onednn');
+    process.env.TF_NUM_INTRAOP_THREADS = '2';
+    assert.is(harvestBackend('tensorflow+onednn'), 'tensorflow+onednn/2-threads');
+    assert.is(harvestBackend('wasm'), 'wasm', 'only TensorFlow reads the variable');
+  } finally {
+    if (saved === undefined) delete process.env.TF_NUM_INTRAOP_THREADS;
+    else process.env.TF_NUM_INTRAOP_THREADS = saved;
+  }
 });
 
 test('a wasm heap overflow becomes a one-line error naming a smaller --micro-batch; other errors pass through', () => {
