@@ -1,5 +1,5 @@
 import {
-  Dictionary, Field, Float32, Float64, Int32, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct,
+  Dictionary, Field, Float32, Float64, Int8, Int16, Int32, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct,
   tableFromIPC, Utf8, vectorFromArray, type Data, type DataType, type Table, type Vector,
 } from 'apache-arrow';
 import { createWriteStream, readFileSync, renameSync } from 'node:fs';
@@ -40,24 +40,32 @@ function floatColumn(type: Float32 | Float64, values: Float32Array | Float64Arra
   return makeData({ type, length: values.length, nullCount: nulls, data: values, nullBitmap: nulls ? bitmap : undefined } as any);
 }
 
-const dictType = (id: number) => new Dictionary(new Utf8(), new Int32(), id);
+type DictIndex = Int8 | Int16 | Int32;
 
+/** Dictionary-encoded Utf8 with the narrowest signed index type that holds the dictionary: node types
+ * need one byte per row, slot names and the archs of a table up to 32,767 cells two (a quarter of a
+ * node row's bytes with Int32 indices everywhere). */
 class DictColumn {
-  readonly type: Dictionary<Utf8, Int32>;
+  readonly type: Dictionary<Utf8, DictIndex>;
   readonly dictionary: Vector<Utf8>;
   private readonly lookup: Map<string, number>;
+  private readonly Indices: Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor;
   constructor(id: number, values: string[]) {
-    this.type = dictType(id);
+    const [index, Indices] = values.length <= 0x7f ? [new Int8(), Int8Array] as const
+      : values.length <= 0x7fff ? [new Int16(), Int16Array] as const : [new Int32(), Int32Array] as const;
+    this.type = new Dictionary(new Utf8(), index, id);
+    this.Indices = Indices;
     this.dictionary = vectorFromArray(values, new Utf8());
     this.lookup = new Map(values.map((v, i) => [v, i]));
   }
   data(values: string[]): Data {
-    const idx = Int32Array.from(values, (v) => {
+    const idx = new this.Indices(values.length);
+    values.forEach((v, k) => {
       const i = this.lookup.get(v);
       if (i === undefined) throw new Error(`value "${v}" missing from its dictionary`);
-      return i;
+      idx[k] = i;
     });
-    return makeData({ type: this.type, length: idx.length, nullCount: 0, data: idx, dictionary: this.dictionary });
+    return makeData({ type: this.type, length: idx.length, nullCount: 0, data: idx, dictionary: this.dictionary } as any);
   }
 }
 
