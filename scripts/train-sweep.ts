@@ -1,6 +1,7 @@
 // A grid of training runs (configs × split.train × split seeds × model variants) and a markdown table
 // of mean ± std Kendall τ and Spearman ρ on split.test = rest, for MABN, the official variant and the
-// ridge / random-forest baselines (computed once per split, in the first variant's run).
+// ridge / random-forest baselines and the blend of that run's model with the forest (computed once per
+// split, in the first variant's run).
 // Every finished run is appended to a JSON-lines file, and a rerun skips what is already there, so an
 // interrupted sweep continues where it stopped.
 // Usage: npm run bench:train-sweep [-- --configs configs/nb201-cifar10.json --train 78,156,469,781,1563
@@ -24,6 +25,8 @@ interface Row {
   trainSeconds: number;
   seconds: number;
   baselines?: { ridge: { kendall: number; spearman: number }; randomForest: { kendall: number; spearman: number } };
+  /** The run's MABN + forest blend (trainer metrics `blend`), in runs with baselines. */
+  blend?: { kendall: number; spearman: number };
 }
 
 const { values: args } = parseArgs({
@@ -75,6 +78,7 @@ for (const config of configs) {
         const row: Row = { config, dataset: cfg.dataset, train: n, seed, variant, kendall: test.kendall, spearman: test.spearman,
           trainSeconds: metrics.trainSeconds as number, seconds: metrics.seconds as number };
         if (metrics.baselines) row.baselines = metrics.baselines as Row['baselines'];
+        if (metrics.blend) row.blend = metrics.blend as Row['blend'];
         appendFileSync(args.results, JSON.stringify(row) + '\n');
         done.push(row);
         process.stderr.write(`${cfg.dataset} n=${n} seed ${seed} ${variant}: τ ${test.kendall.toFixed(4)} ρ ${test.spearman.toFixed(4)} (${row.seconds.toFixed(0)} s)\n`);
@@ -90,8 +94,8 @@ const fmt = (xs: number[]) => {
   return `${m.toFixed(3)} ± ${s.toFixed(3)}`;
 };
 const lines = [
-  '| dataset | train cells | seeds | MABN τ | MABN ρ | official τ | official ρ | RF τ | RF ρ | ridge τ | ridge ρ | MABN train s |',
-  '| --- | ---: | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---: |',
+  '| dataset | train cells | seeds | MABN τ | MABN ρ | official τ | official ρ | RF τ | RF ρ | ridge τ | ridge ρ | blend τ | blend ρ | MABN train s |',
+  '| --- | ---: | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---: |',
 ];
 for (const config of configs) {
   for (const n of sizes) {
@@ -99,12 +103,14 @@ for (const config of configs) {
     if (!rows.length) continue;
     const of = (v: string) => rows.filter((r) => r.variant === v);
     const base = rows.flatMap((r) => (r.baselines ? [r.baselines] : []));
+    const blend = rows.flatMap((r) => (r.blend ? [r.blend] : []));
     const mabn = of('mabn');
     const usedSeeds = [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b).join(',');
     lines.push(`| ${rows[0].dataset} | ${n} | ${usedSeeds} | ${fmt(mabn.map((r) => r.kendall))} | ${fmt(mabn.map((r) => r.spearman))} | ` +
       `${fmt(of('official').map((r) => r.kendall))} | ${fmt(of('official').map((r) => r.spearman))} | ` +
       `${fmt(base.map((b) => b.randomForest.kendall))} | ${fmt(base.map((b) => b.randomForest.spearman))} | ` +
       `${fmt(base.map((b) => b.ridge.kendall))} | ${fmt(base.map((b) => b.ridge.spearman))} | ` +
+      `${fmt(blend.map((b) => b.kendall))} | ${fmt(blend.map((b) => b.spearman))} | ` +
       `${mabn.length ? (mabn.reduce((a, r) => a + r.trainSeconds, 0) / mabn.length).toFixed(0) : '—'} |`);
   }
 }
