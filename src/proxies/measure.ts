@@ -15,7 +15,8 @@ export interface MeasureOptions {
   microBatch: number;
   /** Random source for the Zen-NAS pass's Gaussian weights and inputs. */
   rng: RandomSource;
-  /** Relative step of the finite-difference Hessian-gradient product: ‖h·g‖ = step·‖θ‖. */
+  /** Relative step of the finite-difference Hessian-gradient product: no node's weights move by more than
+   * step·‖θ_node‖ (h·max_node ‖g‖/‖θ‖ = step). */
   hessianStep?: number;
 }
 
@@ -242,12 +243,13 @@ export function measureNetwork(
     // H·g ≈ (∇L(θ + h·g) − ∇L(θ − h·g)) / 2h: two more loss gradients instead of a double backward, which
     // tfjs lacks (its saved tensors do not record their dependence on θ). The central difference is
     // second-order accurate; the one-sided one was 1.7% off on a test net at the same step. Both passes
-    // replay the loss pass's ReLU gates (see ForwardMode.reluGates).
-    const step = opts.hessianStep ?? 1e-3;
+    // replay the loss pass's ReLU gates (see ForwardMode.reluGates). The step bounds each node's relative
+    // move: the gradient concentrates in a few nodes, and a step relative to the whole ‖θ‖ (1e-3) moved them
+    // so far that NB201 cells' sums were off by up to 2× (test: grasp = ‖g‖² for convs followed by BN).
+    const step = opts.hessianStep ?? 1e-4;
     const h = tf.tidy(() => {
-      const gNorm = tf.sqrt(tf.addN(totals.map((t) => tf.sum(tf.square(t.grad!)))));
-      const wNorm = tf.sqrt(tf.addN(totals.map((t) => tf.sum(tf.square(t.weight)))));
-      return tf.div(tf.mul(wNorm, step), tf.maximum(gNorm, 1e-30)).dataSync()[0];
+      const ratios = totals.map((t) => tf.div(tf.norm(t.grad!), tf.maximum(tf.norm(t.weight), 1e-30)));
+      return tf.div(step, tf.maximum(tf.max(tf.stack(ratios)), 1e-30)).dataSync()[0];
     });
     const gradAt = (sign: number) => {
       const shifted: Tensors = {};
