@@ -3,6 +3,7 @@ import {
 } from 'node:fs';
 import { UserError } from '../errors.ts';
 import { decodeRecord, encodeRecord, type CellRecord } from './record.ts';
+import { describeSettingsDifference } from './settings.ts';
 
 /** Append-only JSON-lines log of finished architectures, in plan order. The first line holds the
  * settings. A kill (even SIGKILL) can only cut the last line short; reopening drops that partial line,
@@ -30,7 +31,7 @@ export class Journal {
     if (lastNewline !== text.length - 1) truncateSync(path, Buffer.byteLength(text.slice(0, lastNewline + 1)));
     const lines = text.slice(0, lastNewline).split('\n');
     if (lines[0] !== settingsKey) {
-      throw new UserError(`journal ${path} was made with other settings (${lines[0]}); use the same settings, another --out, or delete it`);
+      throw new UserError(`journal ${path} was made with other settings: ${describeSettingsDifference(settingsKey, lines[0])}; use the same settings, another --out, or delete it`);
     }
     return new Journal(path, lines.length - 1);
   }

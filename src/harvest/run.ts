@@ -11,7 +11,7 @@ import { Journal } from './journal.ts';
 import { makePlan, shardPlan, type PlannedArch } from './plan.ts';
 import { Progress } from './progress.ts';
 import { decodeRecord, type CellRecord } from './record.ts';
-import { settingsKey, type HarvestSettings, type RunOptions } from './settings.ts';
+import { describeSettingsDifference, settingsKey, type HarvestSettings, type RunOptions } from './settings.ts';
 import { cellsTablePath, readTable, tablesToRecords, writeTables, type TableMeta } from './table.ts';
 import type { FromWorker, ToWorker } from './worker.ts';
 
@@ -107,7 +107,7 @@ function journalFromTable(out: string, key: string, plan: PlannedArch[]): Journa
   const nodes = readTable(out);
   const meta = nodes.schema.metadata;
   if (meta.get('settings') !== key) {
-    throw new UserError(`${out} exists with other settings (${meta.get('settings')}); choose another --out or delete it`);
+    throw new UserError(`${out} exists with other settings: ${describeSettingsDifference(key, meta.get('settings') ?? '')}; choose another --out or delete it`);
   }
   const records = tablesToRecords(nodes, readTable(cellsTablePath(out)), meta.get('node_proxies')!.split(',').filter(Boolean),
     meta.get('network_proxies')!.split(',').filter(Boolean));
@@ -131,6 +131,10 @@ export async function mergeShards(paths: string[], out: string): Promise<number>
     const meta = nodes.schema.metadata;
     const { backend, ...settings } = JSON.parse(meta.get('settings') ?? 'null') ?? {};
     if (!settings.space) throw new UserError(`${p} has no parzc harvest settings in its metadata`);
+    const current = settingsKey(settings, backend);
+    if (current !== meta.get('settings')) {
+      throw new UserError(`${p} was harvested with settings this parzc would not produce: ${describeSettingsDifference(current, meta.get('settings')!)}`);
+    }
     const unsharded = JSON.stringify({ ...settings, shard: null });
     if (base && (JSON.stringify({ ...base.settings, shard: null }) !== unsharded || base.backend !== backend)) {
       throw new UserError(`${p} was harvested with other settings than ${paths[0]}`);

@@ -5,6 +5,7 @@ import type { NodeProxy } from './proxy.ts';
 export const grasp: NodeProxy = {
   name: 'grasp',
   description: 'minus the sum of weight × Hessian-gradient product',
+  revision: 2, // 2: finite-difference step bounded per node (1 had not converged on NB201 cells)
   level: 'node',
   pass: 'hessian',
   value: (n) => tf.neg(tf.sum(tf.mul(n.weight, n.hessGrad!))) as tf.Scalar,

@@ -44,6 +44,8 @@ export interface MicroBatchNode {
 export interface NodeProxy {
   name: string;
   description: string;
+  /** Bumped when the computation changes, so a harvest never resumes old values (absent: 1). */
+  revision?: number;
   level: 'node';
   pass: PassName;
   /** Partial statistic of one micro-batch of the real batch's forward, summed over the micro-batches; null when it
@@ -69,6 +71,8 @@ export interface NetworkTotals {
 export interface NetworkProxy {
   name: string;
   description: string;
+  /** Bumped when the computation changes, so a harvest never resumes old values (absent: 1). */
+  revision?: number;
   level: 'network';
   pass: PassName;
   /** Needs the nwot ReLU kernel from the 'loss' pass. */

@@ -15,7 +15,7 @@ import { projectRoot } from '../../src/data/paths.ts';
 import { createCellMeasurer, explainHeapOverflow } from '../../src/harvest/measure-cell.ts';
 import { UserError } from '../../src/errors.ts';
 import { harvest, harvestBackend, journalPath, lockPath, type HarvestResult } from '../../src/harvest/run.ts';
-import type { HarvestSettings } from '../../src/harvest/settings.ts';
+import { describeSettingsDifference, settingsKey, type HarvestSettings } from '../../src/harvest/settings.ts';
 import { cellsTablePath } from '../../src/harvest/table.ts';
 import { paramCount } from '../../src/nn/network.ts';
 import { enumerateNb201, nb201ArchToIndex, parseNb201, NB201_EDGES } from '../../src/spaces/nb201-cell.ts';
@@ -295,6 +295,17 @@ test('a second harvest into the same output is refused while the first runs; a s
   const r = await harvest(settings, { backend: 'wasm', workers: 1, out, finalizeOnly: true });
   assert.is(r.done, 0);
   assert.not.ok(existsSync(lockPath(out)), 'the lock is released');
+});
+
+test('a revised proxy is part of the settings key, so old journals and tables are refused with the reason', () => {
+  const base: HarvestSettings = { space: 'nb201', dataset: 'cifar10', archs: '4', proxies: ['grad_norm'], batchSize: 16, microBatch: 16, seed: 0, shard: null };
+  const plain = settingsKey(base, 'cpu');
+  assert.not.ok(plain.includes('revisions'), 'revision-1 proxies keep the original key');
+  const revised = settingsKey({ ...base, proxies: ['grad_norm', 'grasp'] }, 'cpu');
+  assert.ok(revised.includes('"revisions":{"grasp":2}'), revised);
+  const old = revised.replace(',"revisions":{"grasp":2}', '');
+  assert.is(describeSettingsDifference(revised, old), 'revisions ({"grasp":2} here, none there)');
+  assert.is(describeSettingsDifference(plain, settingsKey({ ...base, seed: 1 }, 'wasm')), 'seed (0 here, 1 there), backend ("cpu" here, "wasm" there)');
 });
 
 test('the TensorFlow intra-op thread count is part of the recorded backend unless it is the default 1', () => {
