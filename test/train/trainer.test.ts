@@ -18,7 +18,7 @@ import { buildDataset, loadHarvest, readHarvest, splitDataset, type Truth } from
 import { applyFeatures, fitFeatures, selectCells, type FeatureConfig } from '../../src/train/features.ts';
 import { Mabn, type MabnConfig } from '../../src/train/mabn.ts';
 import { createRunDir } from '../../src/train/run-dir.ts';
-import { evaluateRun, predict, resolveConfig, train } from '../../src/train/trainer.ts';
+import { blendScores, evaluateRun, predict, resolveConfig, train } from '../../src/train/trainer.ts';
 import { kendallTauB } from '../../src/eval/metrics.ts';
 
 await tf.setBackend('cpu');
@@ -289,11 +289,18 @@ test('train: outputs, seeded determinism, eval reproduces predictions (synthetic
   assert.type(metrics.test.kendall, 'number');
   assert.ok(metrics.baselines.proxies.a && metrics.baselines.ridge && metrics.baselines.randomForest);
   assert.ok(metrics.baselines.proxies.a.kendall > 0.9, 'synthetic proxy a ranks the synthetic truth');
+  assert.is(metrics.blend.n, metrics.test.n, 'the MABN + forest blend is scored on the same test cells');
   const preds = tableFromIPC(readFileSync(join(r1.dir, 'predictions.arrow')));
   assert.equal(preds.schema.fields.map((f) => f.name).slice(0, 4), ['arch', 'mean', 'std', 'target']);
   const ev = evaluateRun(r1.dir, undefined, truth);
   assert.equal(Array.from(ev.mean), Array.from(preds.getChild('mean')!.toArray() as Float64Array));
   assert.equal(ev.archs, preds.getChild('arch')!.toArray().map(String));
+});
+
+test('blendScores: the mean of scores standardised over all cells', () => {
+  const blended = blendScores([Float64Array.from([1, 2, 3]), Float64Array.from([30, 10, 20])]);
+  const z = Math.sqrt(1.5); // 1, 2, 3 → −z, 0, z; 30, 10, 20 → z, −z, 0
+  [0, -z / 2, z / 2].forEach((want, i) => assert.ok(Math.abs(blended[i] - want) < 1e-12, String(blended)));
 });
 
 test('train: official variant and extra inputs run (synthetic)', async () => {
