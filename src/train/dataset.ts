@@ -33,6 +33,21 @@ export interface Harvest {
   mask: Float32Array;
   /** [cell][network proxy], NaN for null. */
   network: Float64Array;
+  /** What the statistics were measured with (schema metadata; absent keys are unknown): dataset, images,
+   * batch_size, micro_batch, seed. Tables joined as one must agree on them. */
+  measuredWith: Record<string, string>;
+}
+
+/** Metadata keys that fix a harvest's batch and initialisations (the backend only moves round-off). */
+const MEASUREMENT_KEYS = ['dataset', 'images', 'batch_size', 'micro_batch', 'seed'] as const;
+
+function measurementOf(meta: Map<string, string>): Record<string, string> {
+  let images: string | undefined;
+  try {
+    images = (JSON.parse(meta.get('settings') ?? '{}') as { images?: string }).images;
+  } catch { /* a table without parzc settings: images unknown */ }
+  const all: Record<string, string | undefined> = { ...Object.fromEntries(MEASUREMENT_KEYS.map((k) => [k, meta.get(k)])), images };
+  return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
 }
 
 function column(t: Table, name: string, path: string) {
@@ -92,7 +107,10 @@ export function readHarvest(path: string): Harvest {
     mask[i * S + s] = 1;
     for (let p = 0; p < P; p++) values[(i * S + s) * P + p] = (cols[p].get(r) as number | null) ?? Number.NaN;
   }
-  return { path, space, nodeProxies, networkProxies, slotCount: S, unique: meta.get('archs') === 'unique', archs, values, mask, network };
+  return {
+    path, space, nodeProxies, networkProxies, slotCount: S, unique: meta.get('archs') === 'unique', archs, values, mask, network,
+    measuredWith: measurementOf(meta),
+  };
 }
 
 /** Joins harvests of the same cells that measured different proxies (e.g. nwot, jacov, zen harvested
@@ -104,6 +122,11 @@ export function joinHarvests(main: Harvest, extras: readonly Harvest[]): Harvest
     if (x.slotCount !== out.slotCount) throw new UserError(`harvest ${x.path} has ${x.slotCount} node slots, ${main.path} ${out.slotCount}`);
     const clash = [...x.nodeProxies.filter((p) => out.nodeProxies.includes(p)), ...x.networkProxies.filter((p) => out.networkProxies.includes(p))];
     if (clash.length) throw new UserError(`harvest ${x.path} repeats proxies of the tables before it: ${clash.join(', ')}`);
+    const differ = Object.keys(x.measuredWith).filter((k) => k in out.measuredWith && out.measuredWith[k] !== x.measuredWith[k]);
+    if (differ.length) {
+      throw new UserError(`harvest ${x.path} was measured with ${differ.map((k) => `${k} ${x.measuredWith[k]}`).join(', ')}, the tables before it with ` +
+        `${differ.map((k) => `${k} ${out.measuredWith[k]}`).join(', ')}: joined statistics must come from the same batch and initialisation`);
+    }
     const rowOf = new Map(x.archs.map((a, i) => [a, i]));
     const missing = out.archs.filter((a) => !rowOf.has(a));
     if (missing.length) {
@@ -116,13 +139,17 @@ export function joinHarvests(main: Harvest, extras: readonly Harvest[]): Harvest
     out.archs.forEach((a, i) => {
       const j = rowOf.get(a)!;
       for (let s = 0; s < S; s++) {
+        if (out.mask[i * S + s] !== x.mask[j * S + s]) throw new UserError(`harvest ${x.path} has other nodes than ${main.path} for ${a} (slot ${s})`);
         values.set(out.values.subarray((i * S + s) * P, (i * S + s + 1) * P), (i * S + s) * (P + P2));
         values.set(x.values.subarray((j * S + s) * P2, (j * S + s + 1) * P2), (i * S + s) * (P + P2) + P);
       }
       network.set(out.network.subarray(i * Q, (i + 1) * Q), i * (Q + Q2));
       network.set(x.network.subarray(j * Q2, (j + 1) * Q2), i * (Q + Q2) + Q);
     });
-    out = { ...out, nodeProxies: [...out.nodeProxies, ...x.nodeProxies], networkProxies: [...out.networkProxies, ...x.networkProxies], values, network };
+    out = {
+      ...out, nodeProxies: [...out.nodeProxies, ...x.nodeProxies], networkProxies: [...out.networkProxies, ...x.networkProxies], values, network,
+      measuredWith: { ...x.measuredWith, ...out.measuredWith },
+    };
   }
   return out;
 }

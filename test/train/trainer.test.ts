@@ -89,18 +89,19 @@ test('dataset: unique tables expand to every isomorphic member with the represen
 });
 
 /** SYNTHETIC table of one more node proxy "c" (= 100·i + slot) and network "nwot" (= i) for cells
- * `cells` of archs, written in reverse order. */
-async function writeExtra(path: string, cells: number[]): Promise<void> {
+ * `cells` of archs, written in reverse order; `opts` renames the proxies, adds metadata or moves the nodes. */
+async function writeExtra(path: string, cells: number[], opts: { node?: string; network?: string; meta?: Record<string, string>; slotStep?: number } = {}): Promise<void> {
+  const { node = 'c', network = 'nwot', meta = {}, slotStep = 7 } = opts;
   const order = cells.slice().reverse();
   const records: CellRecord[] = order.map((i, position) => {
-    const slots = Array.from({ length: 3 + (i % 4) }, (_, k) => k * 7);
+    const slots = Array.from({ length: 3 + (i % 4) }, (_, k) => k * slotStep);
     return { position, arch: archs[i], index: i, slots, names: slots.map((s) => space.slots[s].name), types: slots.map(() => 'synthetic'),
       values: Float32Array.from(slots, (s) => 100 * i + s), network: [i], seconds: 0 };
   });
   await writeTables(path, records, {
-    nodeProxies: ['c'], networkProxies: ['nwot'], archs: order.map((i) => archs[i]),
+    nodeProxies: [node], networkProxies: [network], archs: order.map((i) => archs[i]),
     slotNames: space.slots.map((s) => s.name), nodeTypes: ['synthetic'],
-    metadata: { space: 'nb201', archs: 'synthetic', node_proxies: 'c', network_proxies: 'nwot', slots: JSON.stringify(space.slots) },
+    metadata: { space: 'nb201', archs: 'synthetic', node_proxies: node, network_proxies: network, slots: JSON.stringify(space.slots), ...meta },
   });
 }
 
@@ -124,6 +125,13 @@ test('dataset: tables of further proxies join by arch; missing cells and repeate
   const err = (f: () => unknown) => { try { f(); } catch (e) { assert.ok(e instanceof UserError); return (e as Error).message; } return null; };
   assert.match(err(() => loadHarvest(harvestPath, [partial]))!, /lacks 57 of the 60 cells/);
   assert.match(err(() => loadHarvest(harvestPath, [harvestPath]))!, /repeats proxies.*a, b, params/);
+  // Statistics of another batch or initialisation, or of other nodes, do not describe the same network.
+  const seed0 = join(tmp, 'extra-seed0.arrow'), seed1 = join(tmp, 'extra-seed1.arrow'), moved = join(tmp, 'extra-moved.arrow');
+  await writeExtra(seed0, archs.map((_, i) => i), { meta: { seed: '0', batch_size: '16' } });
+  await writeExtra(seed1, archs.map((_, i) => i), { node: 'd', network: 'zen', meta: { seed: '1', batch_size: '16' } });
+  await writeExtra(moved, archs.map((_, i) => i), { node: 'd', network: 'zen', slotStep: 6 });
+  assert.match(err(() => loadHarvest(harvestPath, [seed0, seed1]))!, /extra-seed1\.arrow was measured with seed 1, .* with seed 0/);
+  assert.match(err(() => loadHarvest(harvestPath, [moved]))!, /extra-moved\.arrow has other nodes than .* \(slot 6\)/);
 });
 
 test('split: seeded, disjoint, rest or all', () => {
