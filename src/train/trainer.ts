@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyOverrides, deepMerge, isObject, loadConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
-import { kendallTauB, rankingReport, spearman, type RankingReport } from '../eval/metrics.ts';
+import { averageRanks, kendallTauB, rankingReport, spearman, type RankingReport } from '../eval/metrics.ts';
 import { deriveSeed, randomSource, shuffle } from '../random.ts';
 import { SummaryWriter } from '../tensorboard/writer.ts';
 import { scatterPlotPng, SCATTER_DEFAULTS } from '../tensorboard/png.ts';
@@ -16,6 +16,7 @@ import { applyFeatures, fitFeatures, NODE_TRANSFORMS, selectCells, summedProxies
 import { diffKendallLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
 import { Mabn, type MabnConfig, type MabnShape } from './mabn.ts';
 import type { Rng } from '../random.ts';
+import type { Param } from './bayes.ts';
 import { AdamW, cosineLr } from './optim.ts';
 import { createRunDir } from './run-dir.ts';
 
@@ -38,6 +39,10 @@ export const DEFAULT_CONFIG = {
   },
   loss: { diffKendall: 0, alpha: 1, pairwiseLogistic: 1, mse: 0, kl: 0 },
   optim: { lr: 1e-3, minLr: 0, warmup: 0, weightDecay: 1e-3, epochs: 100, batchSize: 64 },
+  /** Optional warm-up before the labelled training: `epochs` of the same ranking losses on `cells`
+   * seeded cells (0: all) against label-free or train-label-only targets of every cell: `forest`, the
+   * random forest fitted on the training cells; `proxies`, the mean rank of the summed proxies. */
+  pretrain: { epochs: 0, target: 'forest', cells: 2000 },
   /** Every `every` epochs, τ on `monitor` seeded test cells (0: all) with the mean weights; the
    * full test set is scored once, at the end. */
   eval: { every: 10, monitor: 1000, baselines: true, rf: { trees: 100, maxDepth: 8, minLeaf: 2, maxFeatures: 0.33 } },
@@ -95,6 +100,9 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   positiveInt('model.mcSamples', cfg.model.mcSamples, 0);
   positiveInt('optim.epochs', cfg.optim.epochs, 0);
   positiveInt('optim.batchSize', cfg.optim.batchSize, 2);
+  positiveInt('pretrain.epochs', cfg.pretrain.epochs, 0);
+  positiveInt('pretrain.cells', cfg.pretrain.cells, 0);
+  oneOf('pretrain.target', cfg.pretrain.target, PRETRAIN_TARGETS);
   positiveInt('eval.every', cfg.eval.every);
   positiveInt('eval.monitor', cfg.eval.monitor, 0);
   positiveInt('eval.rf.trees', cfg.eval.rf.trees);
@@ -119,6 +127,7 @@ export function loadTrainConfig(path: string, overrides: readonly string[] = [])
 }
 
 const PREDICT_CHUNK = 1024;
+const PRETRAIN_TARGETS = ['forest', 'proxies'] as const;
 
 /** Differentiable scores of a (small) set of cells: pool each token row, then score every cell. */
 function scoreCells(model: Mabn, f: Features, noise: Rng | null): tf.Tensor1D {
@@ -211,6 +220,67 @@ function fmtTime(s: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
 }
 
+/** What one fitting phase (warm-up or labelled training) carries from batch to batch. */
+interface FitState {
+  model: Mabn;
+  params: Param[];
+  optim: AdamW;
+  cfg: TrainConfig;
+  noise: Rng;
+  step: number;
+  totalSteps: number;
+  lr?: number;
+}
+
+/** One epoch of minibatch updates over every cell of f in a shuffled order (seeded by orderSeed),
+ * with the configured ranking losses against `target`; returns the mean batch loss. */
+function fitEpoch(fit: FitState, f: Features, target: Float32Array, orderSeed: number, klScale: number): number {
+  const { model, cfg } = fit, B = cfg.optim.batchSize;
+  const order = shuffle(Array.from({ length: f.n }, (_, i) => i), randomSource(orderSeed));
+  let lossSum = 0, lossCount = 0;
+  for (let a = 0; a < order.length; a += B) {
+    const idx = order.slice(a, a + B);
+    if (idx.length < 2) continue;
+    fit.lr = cosineLr(fit.step, fit.totalSteps, cfg.optim.lr, cfg.optim.minLr, cfg.optim.warmup);
+    const batch = selectCells(f, idx);
+    const { value, grads } = tf.variableGrads(() => {
+      const pred = scoreCells(model, batch, fit.noise);
+      const y = tf.tensor1d(Float32Array.from(idx, (i) => target[i]));
+      const terms: tf.Scalar[] = [];
+      if (cfg.loss.diffKendall) terms.push(tf.mul(diffKendallLoss(pred, y, cfg.loss.alpha), cfg.loss.diffKendall));
+      if (cfg.loss.pairwiseLogistic) terms.push(tf.mul(pairwiseLogisticLoss(pred, y), cfg.loss.pairwiseLogistic));
+      if (cfg.loss.mse) terms.push(tf.mul(mseLoss(pred, y), cfg.loss.mse));
+      if (klScale) terms.push(tf.mul(model.kl(), klScale));
+      return (terms.length ? tf.addN(terms) : tf.mul(tf.sum(pred), 0)) as tf.Scalar;
+    }, fit.params.map((p) => p.variable));
+    fit.optim.step(grads, fit.lr);
+    lossSum += value.dataSync()[0];
+    lossCount++;
+    value.dispose();
+    for (const g of Object.values(grads)) g.dispose();
+    fit.step++;
+  }
+  return lossSum / Math.max(1, lossCount);
+}
+
+/** (x − mean) / std as float32 (std 0 → 1). */
+function standardised(x: Float64Array): Float32Array {
+  const m = x.reduce((a, b) => a + b, 0) / x.length;
+  const sd = Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / x.length) || 1;
+  return Float32Array.from(x, (v) => (v - m) / sd);
+}
+
+/** A label-free score of every cell: the mean over summed proxies of the cell's rank. */
+function meanProxyRank(ds: Dataset): Float64Array {
+  const X = ds.archs.map((_, c) => summedProxies(ds, c));
+  const out = new Float64Array(X.length);
+  for (let j = 0; j < (X[0]?.length ?? 0); j++) {
+    const r = averageRanks(X.map((row) => row[j]));
+    for (let c = 0; c < X.length; c++) out[c] += r[c] / X[0].length;
+  }
+  return out;
+}
+
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const t0 = Date.now();
   const progress = opts.progress ?? true;
@@ -235,9 +305,6 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const yMonitor = pick(yEvalAll, monitored);
   const yTrain = pick(yTrainAll, split.train);
   const yTest = pick(yEvalAll, split.test);
-  // Losses see standardised targets (the ranking losses' α and MSE are then scale-free).
-  const ym = yTrain.reduce((a, b) => a + b, 0) / yTrain.length;
-  const ys = Math.sqrt(yTrain.reduce((a, b) => a + (b - ym) ** 2, 0) / yTrain.length) || 1;
 
   const shape: MabnShape = { slots: feats.slots, width: feats.width, extraWidth: feats.extraWidth };
   const model = new Mabn(cfg.model, shape, cfg.seed);
@@ -256,41 +323,36 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   if (progress) process.stderr.write(`parzc: train ${ds.archs.length} cells (${harvest.archs.length} harvested), ${split.train.length} train / ${split.test.length} test → ${dir}\n`);
 
   const B = cfg.optim.batchSize;
-  const batchesPerEpoch = Math.max(1, Math.floor(split.train.length / B) + (split.train.length % B >= 2 ? 1 : 0));
-  const totalSteps = cfg.optim.epochs * batchesPerEpoch;
-  const noise = randomSource(deriveSeed(cfg.seed, 'train-noise'));
-  let step = 0;
-  let last = { loss: NaN, trainTau: NaN, testTau: NaN };
+  const epochSteps = (n: number) => Math.max(1, Math.floor(n / B) + (n % B >= 2 ? 1 : 0));
+  // The forest is fitted before training when the warm-up distils it, and reused by the report.
+  const pretraining = cfg.pretrain.epochs > 0;
+  const base = cfg.eval.baselines || (pretraining && cfg.pretrain.target === 'forest') ? baselines(cfg, ds, split, yTrainAll, yEvalAll) : null;
   const tTrain = Date.now();
-  for (let epoch = 1; epoch <= cfg.optim.epochs; epoch++) {
-    const order = shuffle(Array.from({ length: trainF.n }, (_, i) => i), randomSource(deriveSeed(cfg.seed, 'epoch', epoch)));
-    let lossSum = 0, lossCount = 0, lr = 0;
-    for (let a = 0; a < order.length; a += B) {
-      const idx = order.slice(a, a + B);
-      if (idx.length < 2) continue;
-      lr = cosineLr(step, totalSteps, cfg.optim.lr, cfg.optim.minLr, cfg.optim.warmup);
-      const batch = selectCells(trainF, idx);
-      const target = Float32Array.from(idx, (i) => (yTrain[i] - ym) / ys);
-      const { value, grads } = tf.variableGrads(() => {
-        const pred = scoreCells(model, batch, noise);
-        const y = tf.tensor1d(target);
-        const terms: tf.Scalar[] = [];
-        if (cfg.loss.diffKendall) terms.push(tf.mul(diffKendallLoss(pred, y, cfg.loss.alpha), cfg.loss.diffKendall));
-        if (cfg.loss.pairwiseLogistic) terms.push(tf.mul(pairwiseLogisticLoss(pred, y), cfg.loss.pairwiseLogistic));
-        if (cfg.loss.mse) terms.push(tf.mul(mseLoss(pred, y), cfg.loss.mse));
-        if (cfg.loss.kl) terms.push(tf.mul(model.kl(), cfg.loss.kl / trainF.n));
-        return (terms.length ? tf.addN(terms) : tf.mul(tf.sum(pred), 0)) as tf.Scalar;
-      }, params.map((p) => p.variable));
-      optim.step(grads, lr);
-      lossSum += value.dataSync()[0];
-      lossCount++;
-      value.dispose();
-      for (const g of Object.values(grads)) g.dispose();
-      step++;
+  if (pretraining) {
+    const cells = cfg.pretrain.cells && cfg.pretrain.cells < all.length
+      ? shuffle(all.slice(), randomSource(deriveSeed(cfg.seed, 'pretrain-cells'))).slice(0, cfg.pretrain.cells) : all;
+    const scores = cfg.pretrain.target === 'forest' ? base!.forestScores : meanProxyRank(ds);
+    const warmF = selectCells(feats, cells);
+    const warmY = standardised(pick(scores, cells));
+    const warmOptim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
+    const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(deriveSeed(cfg.seed, 'pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(cells.length) };
+    for (let epoch = 1; epoch <= cfg.pretrain.epochs; epoch++) {
+      const loss = fitEpoch(fit, warmF, warmY, deriveSeed(cfg.seed, 'pretrain-epoch', epoch), 0);
+      tb.scalar('pretrain/loss', loss, epoch);
+      if (progress && (epoch % 10 === 0 || epoch === cfg.pretrain.epochs)) {
+        process.stderr.write(`pretrain epoch ${epoch}/${cfg.pretrain.epochs} (${cfg.pretrain.target}, ${cells.length} cells) loss ${loss.toFixed(4)}\n`);
+      }
     }
-    const loss = lossSum / Math.max(1, lossCount);
+    warmOptim.dispose();
+  }
+  const fit: FitState = { model, params, optim, cfg, noise: randomSource(deriveSeed(cfg.seed, 'train-noise')), step: 0, totalSteps: cfg.optim.epochs * epochSteps(trainF.n) };
+  // Losses see standardised targets (the ranking losses' α and MSE are then scale-free).
+  const target = standardised(yTrain);
+  let last = { loss: NaN, trainTau: NaN, testTau: NaN };
+  for (let epoch = 1; epoch <= cfg.optim.epochs; epoch++) {
+    const loss = fitEpoch(fit, trainF, target, deriveSeed(cfg.seed, 'epoch', epoch), cfg.loss.kl / trainF.n);
     tb.scalar('train/loss', loss, epoch);
-    tb.scalar('lr', lr, epoch);
+    tb.scalar('lr', fit.lr ?? 0, epoch);
     if (epoch % cfg.eval.every === 0 || epoch === cfg.optim.epochs) {
       // Monitoring uses the mean weights (no noise); the final evaluation uses mcSamples passes.
       const trainTau = kendallTauB(predict(model, trainF, 0, cfg.seed).mean, yTrain);
@@ -322,11 +384,10 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     harvested: harvest.archs.length,
     trainSeconds,
   };
-  if (cfg.eval.baselines) {
-    const b = baselines(cfg, ds, split, yTrainAll, yEvalAll);
-    metrics.baselines = b.reports;
+  if (cfg.eval.baselines && base) {
+    metrics.baselines = base.reports;
     // MABN and the forest err on different cells; the report shows what averaging them is worth.
-    metrics.blend = rankingReport(pick(blendScores([pred.mean, b.forestScores]), split.test), yTest);
+    metrics.blend = rankingReport(pick(blendScores([pred.mean, base.forestScores]), split.test), yTest);
   }
   metrics.seconds = (Date.now() - t0) / 1000;
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');

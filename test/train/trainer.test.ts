@@ -277,6 +277,7 @@ test('config: unknown keys, wrong types and a missing harvest are UserErrors', (
   assert.match(err({ harvest: { path: harvestPath }, model: { variant: 'x' } })!, /model\.variant/);
   assert.match(err({ harvest: { path: harvestPath }, eval: { monitor: -1 } })!, /eval\.monitor/);
   assert.match(err({ harvest: { path: harvestPath, extra: 'x.arrow' } })!, /harvest\.extra/);
+  assert.match(err({ harvest: { path: harvestPath }, pretrain: { target: 'labels' } })!, /pretrain\.target/);
   assert.match(err({ harvest: { path: harvestPath, extra: [join(tmp, 'nope.arrow')] } })!, /nope\.arrow does not exist/);
   const off = resolveConfig({ harvest: { path: harvestPath }, model: { variant: 'official', tokenMixing: true, mcSamples: 8 } });
   assert.is(off.model.tokenMixing, false);
@@ -303,6 +304,19 @@ test('train: outputs, seeded determinism, eval reproduces predictions (synthetic
   const ev = evaluateRun(r1.dir, undefined, truth);
   assert.equal(Array.from(ev.mean), Array.from(preds.getChild('mean')!.toArray() as Float64Array));
   assert.equal(ev.archs, preds.getChild('arch')!.toArray().map(String));
+});
+
+test('train: a warm-up alone teaches the ranking of its target; seeded (synthetic)', async () => {
+  // No labelled epochs: whatever the model ranks comes from the warm-up on all 60 cells.
+  const warm = (target: string, epochs: number) => baseConfig({ name: `warm-${target}-${epochs}`, eval: { baselines: false, every: 2, monitor: 10 },
+    model: { dim: 8, depth: 1, tokenHidden: 8, channelHidden: 8, mcSamples: 0 }, pretrain: { epochs, target, cells: 0 }, optim: { epochs: 0, batchSize: 12, lr: 0.01 } });
+  const tau = async (target: string, epochs: number) => ((await train(warm(target, epochs), quiet)).metrics.test as { kendall: number }).kendall;
+  const untrained = await tau('forest', 0);
+  const forest = await tau('forest', 10);
+  assert.ok(forest > 0.5 && forest > untrained + 0.2, `forest warm-up τ ${forest}, untrained ${untrained}`);
+  assert.is(await tau('forest', 10), forest, 'seeded');
+  const proxies = await tau('proxies', 10);
+  assert.ok(proxies > 0.3 && proxies > untrained + 0.1, `proxy-rank warm-up τ ${proxies}, untrained ${untrained}`);
 });
 
 test('blendScores: the mean of scores standardised over all cells', () => {
