@@ -263,11 +263,12 @@ function fitEpoch(fit: FitState, f: Features, target: Float32Array, orderSeed: n
   return lossSum / Math.max(1, lossCount);
 }
 
-/** (x − mean) / std as float32 (std 0 → 1). */
-function standardised(x: Float64Array): Float32Array {
-  const m = x.reduce((a, b) => a + b, 0) / x.length;
-  const sd = Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / x.length) || 1;
-  return Float32Array.from(x, (v) => (v - m) / sd);
+/** (x − mean) / std over all of x (std 0 → 1). */
+function zScores(x: ArrayLike<number>): Float64Array {
+  const v = Float64Array.from(x);
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length) || 1;
+  return v.map((t) => (t - m) / sd);
 }
 
 /** A label-free score of every cell: the mean over summed proxies of the cell's rank. */
@@ -333,7 +334,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
       ? shuffle(all.slice(), randomSource(deriveSeed(cfg.seed, 'pretrain-cells'))).slice(0, cfg.pretrain.cells) : all;
     const scores = cfg.pretrain.target === 'forest' ? base!.forestScores : meanProxyRank(ds);
     const warmF = selectCells(feats, cells);
-    const warmY = standardised(pick(scores, cells));
+    const warmY = Float32Array.from(zScores(pick(scores, cells)));
     const warmOptim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
     const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(deriveSeed(cfg.seed, 'pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(cells.length) };
     for (let epoch = 1; epoch <= cfg.pretrain.epochs; epoch++) {
@@ -347,7 +348,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   }
   const fit: FitState = { model, params, optim, cfg, noise: randomSource(deriveSeed(cfg.seed, 'train-noise')), step: 0, totalSteps: cfg.optim.epochs * epochSteps(trainF.n) };
   // Losses see standardised targets (the ranking losses' α and MSE are then scale-free).
-  const target = standardised(yTrain);
+  const target = Float32Array.from(zScores(yTrain));
   let last = { loss: NaN, trainTau: NaN, testTau: NaN };
   for (let epoch = 1; epoch <= cfg.optim.epochs; epoch++) {
     const loss = fitEpoch(fit, trainF, target, deriveSeed(cfg.seed, 'epoch', epoch), cfg.loss.kl / trainF.n);
@@ -434,13 +435,8 @@ export function baselines(cfg: TrainConfig, ds: Dataset, split: { train: number[
 
 /** The mean of each score vector standardised over all cells (no labels involved). */
 export function blendScores(scores: Float64Array[]): Float64Array {
-  const n = scores[0].length;
-  const out = new Float64Array(n);
-  for (const s of scores) {
-    const m = s.reduce((a, b) => a + b, 0) / n;
-    const sd = Math.sqrt(s.reduce((a, b) => a + (b - m) ** 2, 0) / n) || 1;
-    for (let i = 0; i < n; i++) out[i] += (s[i] - m) / sd / scores.length;
-  }
+  const out = new Float64Array(scores[0].length);
+  for (const z of scores.map(zScores)) z.forEach((v, i) => (out[i] += v / scores.length));
   return out;
 }
 
