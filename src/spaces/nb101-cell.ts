@@ -442,3 +442,29 @@ export function nb101IndexOfHash(hash: string): number {
 export function nb101ArchToIndex(str: string): number {
   return nb101IndexOfHash(nb101HashOf(str));
 }
+
+/** Number of input→output paths by op sequence: sequences of 0..5 interior ops, 3^0 + … + 3^5 = 364. */
+export const NB101_PATH_ENCODING_LENGTH = [0, 1, 2, 3, 4, 5].reduce((s, l) => s + NB101_OPS.length ** l, 0);
+
+/** Path encoding (White et al., BANANAS): for every op sequence of an input→output path, how many such
+ * paths the cell has. Isomorphic cells get the same vector, and it exposes what the adjacency one-hot
+ * hides from tree and linear models: which op chains the data actually flows through. */
+export function nb101PathEncoding(spec: Nb101Spec): Float32Array {
+  const { matrix, ops } = spec;
+  const V = ops.length;
+  const enc = new Float32Array(NB101_PATH_ENCODING_LENGTH);
+  const offset = (len: number) => (NB101_OPS.length ** len - 1) / (NB101_OPS.length - 1);
+  const walk = (v: number, len: number, code: number) => {
+    if (v === V - 1) {
+      enc[offset(len) + code]++;
+      return;
+    }
+    for (let next = v + 1; next < V; next++) {
+      if (!matrix[v][next]) continue;
+      if (next === V - 1) walk(next, len, code);
+      else walk(next, len + 1, code * NB101_OPS.length + NB101_OPS.indexOf(ops[next] as Nb101Op));
+    }
+  };
+  walk(0, 0, 0);
+  return enc;
+}

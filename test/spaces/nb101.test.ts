@@ -15,7 +15,7 @@ import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { buildNb101Network, nb101, NB101_SLOTS } from '../../src/spaces/nb101.ts';
 import {
-  computeVertexChannels, enumerateNb101, formatNb101, loadNb101Table, NB101_20K_SIZE, NB101_ENCODING_LENGTH, nb101Encoding,
+  computeVertexChannels, enumerateNb101, formatNb101, loadNb101Table, NB101_20K_SIZE, NB101_ENCODING_LENGTH, nb101Encoding, NB101_PATH_ENCODING_LENGTH, nb101PathEncoding,
   nb101Hash, nb101IndexOfHash, parseNb101, parseNb101Unpruned, pruneNb101, streamNb101All,
 } from '../../src/spaces/nb101-cell.ts';
 import { loadNb101Truth } from '../../src/spaces/nb101-truth.ts';
@@ -159,7 +159,7 @@ test('the compact .gz streams in index order; its first 20,001 cells are enumera
 
 test('encode: 21 padded-adjacency entries + 5 one-hot op slots, output moved to vertex 6', () => {
   assert.is(NB101_ENCODING_LENGTH, 36);
-  const e = nb101.encode('adj=011|001|000;ops=input|conv1x1-bn-relu|output');
+  const e = nb101Encoding(parseNb101('adj=011|001|000;ops=input|conv1x1-bn-relu|output'));
   assert.is(e.length, 36);
   const on = [...e.keys()].filter((k) => e[k] === 1);
   // Edges 0→1 (index 0), 0→6 (index 5), 1→6 (index 6 + 4 = 10); op slot 1 = conv1x1 (21 + 1).
@@ -168,6 +168,18 @@ test('encode: 21 padded-adjacency entries + 5 one-hot op slots, output moved to 
   assert.is(full.slice(0, 21).reduce((a, b) => a + b, 0), 9, '9 edges');
   assert.equal([...full.slice(21)], [0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1]);
   assert.is.not(nb101.encode(archsAt(0)).join(), nb101.encode(archsAt(1)).join());
+});
+
+test('path encoding: input→output paths counted by op sequence (364 = 3^0 + … + 3^5 sequences)', () => {
+  assert.is(NB101_PATH_ENCODING_LENGTH, 364);
+  const nonZero = (e: Float32Array) => Object.fromEntries([...e.keys()].filter((k) => e[k]).map((k) => [k, e[k]]));
+  // Ops index conv3x3 0, conv1x1 1, maxpool 2; sequences of length L start at (3^L − 1) / 2.
+  // Inception: [conv1x1], [conv3x3], [conv3x3 conv3x3], [maxpool], one path each.
+  assert.equal(nonZero(nb101PathEncoding(parseNb101(INCEPTION))), { 1: 1, 2: 1, 3: 1, 4: 1 });
+  // Input→output directly (length 0), and two parallel conv3x3→conv1x1 chains: 4 + 0·3 + 1 = 5, twice.
+  const twoChains = parseNb101('adj=011001|000100|000010|000001|000001|000000;ops=input|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|conv1x1-bn-relu|output');
+  assert.equal(nonZero(nb101PathEncoding(twoChains)), { 0: 1, 5: 2 });
+  assert.is(nb101.encode(INCEPTION).length, NB101_ENCODING_LENGTH + NB101_PATH_ENCODING_LENGTH, 'the space encodes both');
 });
 
 test('vertex channels: output split over its feeders (extra channel first), others take their successors\' max', () => {
