@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { dataCommand } from './data.ts';
 import { harvestCommand, mergeCommand } from './harvest.ts';
+import { searchCommand } from './search.ts';
 import { evalCommand, trainCommand } from './train.ts';
 
 /** Every `parzc <command>`; each lives in its own module under src/commands/. */
-export const commands: CommandModule<any, any>[] = [harvestCommand, mergeCommand, dataCommand, trainCommand, evalCommand];
+export const commands: CommandModule<any, any>[] = [harvestCommand, mergeCommand, dataCommand, trainCommand, evalCommand, searchCommand];

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { selectBackend, type BackendName } from '../backend/select.ts';
 import { applyOverrides, loadConfig } from '../config.ts';
 import { createRunDir } from '../train/run-dir.ts';
-import { evaluateRun, resolveConfig, train, writePredictions } from '../train/trainer.ts';
+import { evaluateRun, resolveConfig, train, writePredictions, type EvalOptions } from '../train/trainer.ts';
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 export const trainCommand: CommandModule = {
   command: 'train',
@@ -35,16 +35,19 @@ export const evalCommand: CommandModule = {
   builder: (y) => y
     .option('run', { type: 'string', demandOption: true, describe: 'run directory (runs/<name>)' })
     .option('harvest', { type: 'string', describe: "harvest table, then tables joined to it, comma-separated (default: the run's own)" })
+    .option('dataset', { type: 'string', describe: "ground truth of another dataset of the space (default: the run's)" })
     .option('backend', { type: 'string', choices: BACKENDS, default: 'auto' }),
   handler: async (argv: any) => {
     await selectBackend(argv.backend as BackendName);
-    const r = evaluateRun(argv.run, argv.harvest ? String(argv.harvest).split(',') : undefined);
+    const r = evaluateRun(argv.run, evalOptions(argv));
     const dir = createRunDir(argv.run, 'eval');
     const out = join(dir, 'predictions.arrow');
     writePredictions(out, r.archs, r.mean, r.std, r.target);
-    if (r.report) process.stderr.write(`parzc: ${r.archs.length} cells, τ ${r.report.kendall.toFixed(4)} ρ ${r.report.spearman.toFixed(4)} (all cells with ground truth)\n`);
+    if (r.report) process.stderr.write(`parzc: τ ${r.report.kendall.toFixed(4)} ρ ${r.report.spearman.toFixed(4)} on ${r.report.n} cells with ground truth (${r.trained.size} training cells left out)\n`);
     process.stdout.write(`${out}\n`);
   },
 };
 
-
+export function evalOptions(argv: { harvest?: string; dataset?: string }): EvalOptions {
+  return { harvest: argv.harvest ? String(argv.harvest).split(',') : undefined, dataset: argv.dataset };
+}

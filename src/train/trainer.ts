@@ -1,7 +1,7 @@
 // The trainer: resolves a config, builds the dataset and features, fits MABN with ranking losses,
 // evaluates it and the baselines on the same split, and writes a run directory.
 import * as tf from '@tensorflow/tfjs';
-import { Float64, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { Float64, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyOverrides, deepMerge, isObject, loadConfig } from '../config.ts';
@@ -468,20 +468,43 @@ export interface EvalResult {
   mean: Float64Array;
   std: Float64Array;
   target: Float64Array;
+  /** Ranking of the cells with ground truth that the run did not train on. */
   report: RankingReport | null;
+  trained: Set<string>;
 }
 
-/** Reloads a run's checkpoint and scores every cell of a harvest (default: the run's own tables;
- * `harvestPaths`: a table and the tables joined to it, with the proxies the run was trained on). */
-export function evaluateRun(runDir: string, harvestPaths?: readonly string[], truth?: TruthTable | null): EvalResult {
+/** Reloads a run's checkpoint and scores every cell of a harvest; `trained` lists the cells the run
+ * trained on (from its predictions.arrow), so transfer and search can leave them out. */
+/** Archs a run trained on (split column of its predictions.arrow; empty for runs without one). */
+function trainedArchs(runDir: string): Set<string> {
+  const path = join(runDir, 'predictions.arrow');
+  if (!existsSync(path)) return new Set();
+  const t = tableFromIPC(readFileSync(path));
+  const arch = t.getChild('arch'), split = t.getChild('split');
+  if (!arch || !split) return new Set();
+  const out = new Set<string>();
+  for (let i = 0; i < t.numRows; i++) if (String(split.get(i)).startsWith('train')) out.add(String(arch.get(i)));
+  return out;
+}
+
+export interface EvalOptions {
+  /** A harvest table and the tables joined to it, with the proxies the run was trained on (default: the run's own). */
+  harvest?: readonly string[];
+  /** Ground truth of another dataset of the same space (transfer across datasets; default: the run's). */
+  dataset?: string;
+  /** Ground truth override (tests); null: none. */
+  truth?: TruthTable | null;
+}
+
+export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult {
   const cfgPath = join(runDir, 'config.json'), ckptPath = join(runDir, 'checkpoint.json');
   if (!existsSync(cfgPath) || !existsSync(ckptPath)) throw new UserError(`${runDir} is not a run directory (needs config.json and checkpoint.json)`);
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as TrainConfig;
   const ckpt = JSON.parse(readFileSync(ckptPath, 'utf8')) as Checkpoint;
   if (ckpt.format !== 'parzc-mabn-1') throw new UserError(`${ckptPath}: unknown checkpoint format ${JSON.stringify(ckpt.format)}`);
-  const [path, ...extra] = harvestPaths?.length ? harvestPaths : [cfg.harvest.path, ...(cfg.harvest.extra ?? [])];
+  const [path, ...extra] = opts.harvest?.length ? opts.harvest : [cfg.harvest.path, ...(cfg.harvest.extra ?? [])];
   const harvest = loadHarvest(path, extra);
-  const tt = truth === undefined ? loadTruth(harvest.space.name, cfg.dataset) : truth;
+  const tt = opts.truth === undefined ? loadTruth(harvest.space.name, opts.dataset ?? cfg.dataset) : opts.truth;
   const ds = buildDataset(harvest, tt);
   const feats = applyFeatures(ds, ds.archs.map((_, i) => i), ckpt.features);
   const model = new Mabn(ckpt.model, ckpt.shape, ckpt.seed);
@@ -489,9 +512,10 @@ export function evaluateRun(runDir: string, harvestPaths?: readonly string[], tr
     model.setWeights(ckpt.weights);
     const { mean, std } = predict(model, feats, ckpt.model.mcSamples, ckpt.seed);
     const target = cfg.target.eval === 'val' ? ds.val : ds.test;
-    const known = Array.from(target, (_, i) => i).filter((i) => Number.isFinite(target[i]));
-    const report = known.length > 1 ? rankingReport(pick(mean, known), pick(target, known)) : null;
-    return { archs: ds.archs, mean, std, target, report };
+    const trained = trainedArchs(runDir);
+    const heldOut = Array.from(target, (_, i) => i).filter((i) => Number.isFinite(target[i]) && !trained.has(ds.archs[i]));
+    const report = heldOut.length > 1 ? rankingReport(pick(mean, heldOut), pick(target, heldOut)) : null;
+    return { archs: ds.archs, mean, std, target, report, trained };
   } finally {
     model.dispose();
   }

@@ -301,9 +301,23 @@ test('train: outputs, seeded determinism, eval reproduces predictions (synthetic
   assert.is(metrics.blend.n, metrics.test.n, 'the MABN + forest blend is scored on the same test cells');
   const preds = tableFromIPC(readFileSync(join(r1.dir, 'predictions.arrow')));
   assert.equal(preds.schema.fields.map((f) => f.name).slice(0, 4), ['arch', 'mean', 'std', 'target']);
-  const ev = evaluateRun(r1.dir, undefined, truth);
+  const ev = evaluateRun(r1.dir, { truth });
   assert.equal(Array.from(ev.mean), Array.from(preds.getChild('mean')!.toArray() as Float64Array));
   assert.equal(ev.archs, preds.getChild('arch')!.toArray().map(String));
+  assert.is(ev.trained.size, 24, 'the run\'s training cells, read back from its predictions');
+  assert.is(ev.report!.n, metrics.test.n, 'eval scores the cells the run did not train on');
+  assert.ok(Math.abs(ev.report!.kendall - metrics.test.kendall) < 1e-12, 'eval reproduces the run\'s test τ');
+});
+
+test('train: pretrain.rounds > 1 self-distils; round 1 is the single-round run (synthetic)', async () => {
+  const cfg = (rounds: number, epochs: number) => baseConfig({ name: `rounds-${rounds}-${epochs}`, eval: { baselines: false, every: 2, monitor: 10 },
+    model: { dim: 8, depth: 1, tokenHidden: 8, channelHidden: 8, mcSamples: 0 }, pretrain: { epochs: 4, target: 'forest', cells: 0, rounds }, optim: { epochs, batchSize: 12, lr: 0.01 } });
+  // Pearson r of the test predictions: continuous, so any change of the model shows.
+  const r = async (rounds: number, epochs: number) => ((await train(cfg(rounds, epochs), quiet)).metrics.test as { pearson: number }).pearson;
+  const one = await r(1, 4), two = await r(2, 4);
+  assert.ok(Number.isFinite(two) && two !== one, `a second round trains a different model (r ${one} → ${two})`);
+  assert.is(await r(2, 4), two, 'seeded');
+  assert.throws(() => cfg(0, 4), /pretrain\.rounds/);
 });
 
 test('train: a warm-up alone teaches the ranking of its target; seeded (synthetic)', async () => {
