@@ -15,6 +15,7 @@ export const searchCommand: CommandModule = {
     .option('run', { type: 'string', demandOption: true, describe: 'run directory (runs/<name>)' })
     .option('harvest', { type: 'string', describe: "harvest table, then tables joined to it, comma-separated (default: the run's own)" })
     .option('dataset', { type: 'string', describe: "ground truth of another dataset of the space (default: the run's)" })
+    .option('refit-features', { type: 'boolean', default: false, describe: 'refit feature statistics on the scored cells (label-free): needed to score another search space' })
     .option('candidates', { type: 'number', default: 100, describe: 'cells drawn per search' })
     .option('repeats', { type: 'number', default: 100, describe: 'searches (seeded draws)' })
     .option('seed', { type: 'number', default: 0 })

@@ -36,6 +36,7 @@ export const evalCommand: CommandModule = {
     .option('run', { type: 'string', demandOption: true, describe: 'run directory (runs/<name>)' })
     .option('harvest', { type: 'string', describe: "harvest table, then tables joined to it, comma-separated (default: the run's own)" })
     .option('dataset', { type: 'string', describe: "ground truth of another dataset of the space (default: the run's)" })
+    .option('refit-features', { type: 'boolean', default: false, describe: 'refit feature statistics on the scored cells (label-free): needed to score another search space' })
     .option('backend', { type: 'string', choices: BACKENDS, default: 'auto' }),
   handler: async (argv: any) => {
     await selectBackend(argv.backend as BackendName);
@@ -48,6 +49,6 @@ export const evalCommand: CommandModule = {
   },
 };
 
-export function evalOptions(argv: { harvest?: string; dataset?: string }): EvalOptions {
-  return { harvest: argv.harvest ? String(argv.harvest).split(',') : undefined, dataset: argv.dataset };
+export function evalOptions(argv: { harvest?: string; dataset?: string; refitFeatures?: boolean }): EvalOptions {
+  return { harvest: argv.harvest ? String(argv.harvest).split(',') : undefined, dataset: argv.dataset, refit: argv.refitFeatures };
 }

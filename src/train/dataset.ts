@@ -159,6 +159,24 @@ export function loadHarvest(path: string, extra: readonly string[] = []): Harves
   return joinHarvests(readHarvest(path), extra.map(readHarvest));
 }
 
+/** The harvest restricted to (and ordered as) the named node and network proxies, e.g. the proxies two
+ * spaces' tables share, so one model reads both. A name the harvest lacks is a UserError. */
+export function selectProxies(h: Harvest, node: readonly string[], network: readonly string[]): Harvest {
+  const indexOf = (have: string[], name: string, kind: string) => {
+    const i = have.indexOf(name);
+    if (i < 0) throw new UserError(`harvest ${h.path} has no ${kind} proxy "${name}" (it has: ${have.join(', ') || 'none'})`);
+    return i;
+  };
+  const pn = node.map((n) => indexOf(h.nodeProxies, n, 'node'));
+  const pq = network.map((n) => indexOf(h.networkProxies, n, 'network'));
+  const R = h.archs.length, S = h.slotCount, P = h.nodeProxies.length, Q = h.networkProxies.length;
+  const values = new Float32Array(R * S * pn.length);
+  for (let rs = 0; rs < R * S; rs++) pn.forEach((p, k) => (values[rs * pn.length + k] = h.values[rs * P + p]));
+  const net = new Float64Array(R * pq.length);
+  for (let r = 0; r < R; r++) pq.forEach((q, k) => (net[r * pq.length + k] = h.network[r * Q + q]));
+  return { ...h, nodeProxies: [...node], networkProxies: [...network], values, network: net };
+}
+
 /** Cells ready for features: each row points at the harvest row whose statistics it uses. */
 export interface Dataset {
   harvest: Harvest;

@@ -11,7 +11,7 @@ import { deriveSeed, randomSource, shuffle } from '../random.ts';
 import { SummaryWriter } from '../tensorboard/writer.ts';
 import { scatterPlotPng, SCATTER_DEFAULTS } from '../tensorboard/png.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from './baselines.ts';
-import { buildDataset, loadHarvest, loadTruth, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
+import { buildDataset, loadHarvest, loadTruth, selectProxies, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
 import { applyFeatures, fitFeatures, NODE_TRANSFORMS, selectCells, summedProxies, type FeatureState, type Features } from './features.ts';
 import { diffKendallLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
 import { Mabn, type MabnConfig, type MabnShape } from './mabn.ts';
@@ -24,7 +24,9 @@ export const DEFAULT_CONFIG = {
   space: 'nb201',
   dataset: 'cifar10',
   /** The harvest table, and tables of further proxies of the same cells (joined by arch). */
-  harvest: { path: '', extra: [] as string[] },
+  /** `proxies`: use only these proxies (node and network ones by name; [] = all), e.g. those two spaces'
+   * tables share, so the run can score the other space (`parzc eval --refit-features`). */
+  harvest: { path: '', extra: [] as string[], proxies: [] as string[] },
   /** Accuracy trained on and accuracy evaluated against. */
   target: { train: 'val', eval: 'test' },
   /** testCells: hold out that many cells (0: every cell not trained on). */
@@ -119,6 +121,9 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
     if (!Array.isArray(cfg.harvest.extra) || !cfg.harvest.extra.every((p) => typeof p === 'string')) {
       throw new UserError(`config: "harvest.extra" must be an array of paths, got ${JSON.stringify(cfg.harvest.extra)}`);
     }
+    if (!Array.isArray(cfg.harvest.proxies) || !cfg.harvest.proxies.every((p) => typeof p === 'string')) {
+      throw new UserError(`config: "harvest.proxies" must be an array of proxy names, got ${JSON.stringify(cfg.harvest.proxies)}`);
+    }
     for (const p of [cfg.harvest.path, ...cfg.harvest.extra]) if (!existsSync(p)) throw new UserError(`config: harvest table ${p} does not exist`);
   }
   return cfg;
@@ -191,6 +196,8 @@ export interface Checkpoint {
   shape: MabnShape;
   seed: number;
   features: FeatureState;
+  /** Node and network proxies the model reads, in order (absent in checkpoints before session 7). */
+  proxies?: { node: string[]; network: string[] };
   weights: ReturnType<Mabn['getWeights']>;
 }
 
@@ -285,10 +292,18 @@ function meanProxyRank(ds: Dataset): Float64Array {
   return out;
 }
 
+/** The harvest with only the named proxies (node and network ones by name), all when `names` is empty. */
+function withProxies(h: Harvest, names: readonly string[]): Harvest {
+  if (!names.length) return h;
+  const unknown = names.filter((n) => !h.nodeProxies.includes(n) && !h.networkProxies.includes(n));
+  if (unknown.length) throw new UserError(`config: harvest.proxies names ${unknown.join(', ')}, not in ${h.path} (node: ${h.nodeProxies.join(', ')}; network: ${h.networkProxies.join(', ')})`);
+  return selectProxies(h, names.filter((n) => h.nodeProxies.includes(n)), names.filter((n) => h.networkProxies.includes(n)));
+}
+
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const t0 = Date.now();
   const progress = opts.progress ?? true;
-  const harvest: Harvest = loadHarvest(cfg.harvest.path, cfg.harvest.extra);
+  const harvest: Harvest = withProxies(loadHarvest(cfg.harvest.path, cfg.harvest.extra), cfg.harvest.proxies);
   if (harvest.space.name !== cfg.space) {
     throw new UserError(`config space "${cfg.space}" but harvest ${cfg.harvest.path} is of space "${harvest.space.name}"`);
   }
@@ -420,7 +435,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   for (const i of split.train) splitCol[i] = 'train';
   for (const i of split.test) splitCol[i] = splitCol[i] ? 'train+test' : 'test';
   writePredictions(join(dir, 'predictions.arrow'), ds.archs, pred.mean, pred.std, yEvalAll, splitCol);
-  const ckpt: Checkpoint = { format: 'parzc-mabn-1', model: cfg.model, shape, seed: cfg.seed, features: state, weights: model.getWeights() };
+  const ckpt: Checkpoint = { format: 'parzc-mabn-1', model: cfg.model, shape, seed: cfg.seed, features: state,
+    proxies: { node: harvest.nodeProxies, network: harvest.networkProxies }, weights: model.getWeights() };
   writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(ckpt));
 
   tb.histogram('test/predictions', testMean, cfg.optim.epochs);
@@ -494,6 +510,9 @@ export interface EvalOptions {
   dataset?: string;
   /** Ground truth override (tests); null: none. */
   truth?: TruthTable | null;
+  /** Refit the feature statistics on the scored cells (label-free) instead of the training cells':
+   * what scoring another search space needs. */
+  refit?: boolean;
 }
 
 export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult {
@@ -503,11 +522,24 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
   const ckpt = JSON.parse(readFileSync(ckptPath, 'utf8')) as Checkpoint;
   if (ckpt.format !== 'parzc-mabn-1') throw new UserError(`${ckptPath}: unknown checkpoint format ${JSON.stringify(ckpt.format)}`);
   const [path, ...extra] = opts.harvest?.length ? opts.harvest : [cfg.harvest.path, ...(cfg.harvest.extra ?? [])];
-  const harvest = loadHarvest(path, extra);
-  const tt = opts.truth === undefined ? loadTruth(harvest.space.name, opts.dataset ?? cfg.dataset) : opts.truth;
+  let harvest = loadHarvest(path, extra);
+  if (ckpt.proxies) harvest = selectProxies(harvest, ckpt.proxies.node, ckpt.proxies.network);
+  const space = harvest.space.name;
+  if (space !== cfg.space) {
+    if (!opts.refit) throw new UserError(`${runDir} was trained on ${cfg.space}; scoring ${space} cells needs --refit-features (feature statistics refitted on those cells, no labels read)`);
+    if (ckpt.features.encodeLength) throw new UserError(`${runDir} reads the op encoding of ${cfg.space} (features.opEncoding): it cannot score ${space}; train with --set features.opEncoding=false`);
+  }
+  const tt = opts.truth === undefined ? loadTruth(space, opts.dataset ?? cfg.dataset) : opts.truth;
   const ds = buildDataset(harvest, tt);
-  const feats = applyFeatures(ds, ds.archs.map((_, i) => i), ckpt.features);
-  const model = new Mabn(ckpt.model, ckpt.shape, ckpt.seed);
+  const all = ds.archs.map((_, i) => i);
+  const feats = applyFeatures(ds, all, opts.refit ? fitFeatures(ds, all, ckpt.features.config) : ckpt.features);
+  if (feats.slots !== ckpt.shape.slots && ckpt.model.tokenMixing) {
+    throw new UserError(`${runDir} mixes tokens across its ${ckpt.shape.slots} node slots: it cannot score cells with ${feats.slots}`);
+  }
+  if (feats.width !== ckpt.shape.width || feats.extraWidth !== ckpt.shape.extraWidth) {
+    throw new UserError(`${runDir} reads ${ckpt.shape.width} proxies per node and ${ckpt.shape.extraWidth} cell inputs; ${path} gives ${feats.width} and ${feats.extraWidth}`);
+  }
+  const model = new Mabn(ckpt.model, { ...ckpt.shape, slots: feats.slots }, ckpt.seed);
   try {
     model.setWeights(ckpt.weights);
     const { mean, std } = predict(model, feats, ckpt.model.mcSamples, ckpt.seed);

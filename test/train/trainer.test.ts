@@ -14,7 +14,7 @@ import { writeTables } from '../../src/harvest/table.ts';
 import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from '../../src/train/baselines.ts';
-import { buildDataset, loadHarvest, readHarvest, splitDataset, type Truth } from '../../src/train/dataset.ts';
+import { buildDataset, loadHarvest, readHarvest, selectProxies, splitDataset, type Truth } from '../../src/train/dataset.ts';
 import { applyFeatures, fitFeatures, selectCells, type FeatureConfig } from '../../src/train/features.ts';
 import { Mabn, type MabnConfig } from '../../src/train/mabn.ts';
 import { createRunDir } from '../../src/train/run-dir.ts';
@@ -33,24 +33,29 @@ const latent = Array.from({ length: N }, (_, i) => Math.sin(i * 1.7) * 0.5 + (i 
 const archs = space.enumerate().slice(0, N);
 const truth = new Map<string, Truth>(archs.map((a, i) => [a, { val: 50 + 10 * latent[i], test: 50.5 + 10 * latent[i] }]));
 
-async function writeSynthetic(path: string, archMode = 'synthetic'): Promise<void> {
+/** A SYNTHETIC harvest of the first N cells of `spaceName`: node proxy "a" sums to latent + 1 over a
+ * cell's nodes, every other node proxy is noise; network proxy params grows with the latent. */
+async function writeSynthetic(path: string, archMode = 'synthetic', spaceName = 'nb201', nodeProxies = ['a', 'b']): Promise<string[]> {
+  const sp = getSpace(spaceName);
+  const cells = sp.enumerate().slice(0, N);
+  const P = nodeProxies.length;
   const rng = randomSource(7);
-  const records: CellRecord[] = archs.map((arch, i) => {
-    const nodes = 3 + (i % 4); // varying node counts: the rest of the 98 slots are padding
+  const records: CellRecord[] = cells.map((arch, i) => {
+    const nodes = 3 + (i % 4); // varying node counts: the rest of the slots are padding
     const slots = Array.from({ length: nodes }, (_, k) => k * 7);
-    const values = new Float32Array(nodes * 2);
-    slots.forEach((_, k) => {
-      values[k * 2] = ((latent[i] + 1) * (k + 1)) / ((nodes * (nodes + 1)) / 2); // sums to latent + 1
-      values[k * 2 + 1] = rng.normal();
-    });
-    return { position: i, arch, index: i, slots, names: slots.map((s) => space.slots[s].name), types: slots.map(() => 'synthetic'),
+    const values = new Float32Array(nodes * P);
+    slots.forEach((_, k) => nodeProxies.forEach((name, p) => {
+      values[k * P + p] = name === 'a' ? ((latent[i] + 1) * (k + 1)) / ((nodes * (nodes + 1)) / 2) : rng.normal();
+    }));
+    return { position: i, arch, index: i, slots, names: slots.map((s) => sp.slots[s].name), types: slots.map(() => 'synthetic'),
       values, network: [1000 + 100 * latent[i]], seconds: 0 };
   });
   await writeTables(path, records, {
-    nodeProxies: ['a', 'b'], networkProxies: ['params'], archs,
-    slotNames: space.slots.map((s) => s.name), nodeTypes: ['synthetic'],
-    metadata: { space: 'nb201', archs: archMode, node_proxies: 'a,b', network_proxies: 'params', slots: JSON.stringify(space.slots) },
+    nodeProxies, networkProxies: ['params'], archs: cells,
+    slotNames: sp.slots.map((s) => s.name), nodeTypes: ['synthetic'],
+    metadata: { space: spaceName, archs: archMode, node_proxies: nodeProxies.join(','), network_proxies: 'params', slots: JSON.stringify(sp.slots) },
   });
+  return cells;
 }
 
 const harvestPath = join(tmp, 'synthetic.arrow');
@@ -75,7 +80,7 @@ test('dataset: padding to the slot count with a mask (synthetic)', () => {
   assert.ok(Number.isNaN(h.values[(r * S + 1) * 2]));
   const f = applyFeatures(ds, [cell], fitFeatures(ds, [0, 1, 2], { transform: 'zscore', opEncoding: true, summed: true, network: true }));
   assert.is(f.tokens[1 * 2], 0, 'padding token is zero');
-  assert.is(f.extraWidth, 30 + 2 + 1);
+  assert.is(f.extraWidth, 30 + 84 + 2 + 1, 'one-hot ops, path counts, summed a and b, params');
 });
 
 test('dataset: unique tables expand to every isomorphic member with the representative statistics', async () => {
@@ -318,6 +323,34 @@ test('train: pretrain.rounds > 1 self-distils; round 1 is the single-round run (
   assert.ok(Number.isFinite(two) && two !== one, `a second round trains a different model (r ${one} → ${two})`);
   assert.is(await r(2, 4), two, 'seeded');
   assert.throws(() => cfg(0, 4), /pretrain\.rounds/);
+});
+
+test('selectProxies: a subset of node and network proxies, in the order asked (synthetic)', () => {
+  const h = readHarvest(harvestPath);
+  const sub = selectProxies(h, ['b'], []);
+  assert.equal([sub.nodeProxies, sub.networkProxies], [['b'], []]);
+  for (let rs = 0; rs < h.archs.length * S; rs++) assert.ok(Object.is(sub.values[rs], h.values[rs * 2 + 1]));
+  assert.throws(() => selectProxies(h, ['zz'], []), (e: unknown) => e instanceof UserError && /no node proxy "zz"/.test((e as Error).message));
+});
+
+test('eval --refit-features: a run trained on one space scores the cells of another (synthetic)', async () => {
+  // SYNTHETIC NB101 cells with the same latent → truth construction, proxies in another order plus one more.
+  const p101 = join(tmp, 'synthetic-nb101.arrow');
+  const archs101 = await writeSynthetic(p101, 'synthetic', 'nb101', ['c', 'b', 'a']);
+  const truth101 = new Map<string, Truth>(archs101.map((a, i) => [a, { val: 50 + 10 * latent[i], test: 50.5 + 10 * latent[i] }]));
+  const cfg = (opEncoding: boolean) => baseConfig({ name: `xspace-${opEncoding}`, harvest: { path: harvestPath, proxies: ['a', 'b', 'params'] },
+    features: { transform: 'zscore', opEncoding, summed: true, network: true }, optim: { epochs: 20, batchSize: 12, lr: 0.01 } });
+  const run = await train(cfg(false), quiet);
+  const ev = evaluateRun(run.dir, { harvest: [p101], truth: truth101, refit: true });
+  assert.is(ev.report!.n, N);
+  assert.ok(ev.report!.kendall > 0.5, `transferred τ ${ev.report!.kendall}`);
+  const message = (f: () => unknown) => { try { f(); } catch (e) { assert.instance(e, UserError); return (e as Error).message; } return ''; };
+  assert.match(message(() => evaluateRun(run.dir, { harvest: [p101], truth: truth101 })), /--refit-features/);
+  const withOps = await train(cfg(true), quiet);
+  assert.match(message(() => evaluateRun(withOps.dir, { harvest: [p101], truth: truth101, refit: true })), /opEncoding=false/);
+  assert.match(message(() => resolveConfig({ harvest: { path: harvestPath, proxies: 'a' } })), /harvest\.proxies/);
+  const bad = await train(baseConfig({ name: 'xspace-bad', harvest: { path: harvestPath, proxies: ['zz'] } }), quiet).then(() => '', (e: Error) => e.message);
+  assert.match(bad, /harvest\.proxies names zz/);
 });
 
 test('train: a warm-up alone teaches the ranking of its target; seeded (synthetic)', async () => {
