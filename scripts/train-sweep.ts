@@ -6,13 +6,17 @@
 // interrupted sweep continues where it stopped.
 // Usage: npm run bench:train-sweep [-- --configs configs/nb201-cifar10.json --train 78,156,469,781,1563
 //   --seeds 0-4 --variants mabn,official --backend tensorflow --results runs/sweep/results.jsonl
-//   --out runs/sweep/table.md --set optim.epochs=100 …]
+//   --out runs/sweep/table.md --set optim.epochs=100 … --transfer cifar100,ImageNet16-120 --search 100,1000]
+// --transfer scores each MABN run against other datasets of its space (cells it did not train on);
+// --search runs `parzc search` (100 seeded searches of N held-out cells) on the run's own and transfer
+// datasets; both add a second table.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName } from '../src/backend/select.ts';
 import { UserError } from '../src/errors.ts';
-import { loadTrainConfig, train } from '../src/train/trainer.ts';
+import { zeroShotSearch, type SearchSummary } from '../src/eval/search.ts';
+import { evaluateRun, loadTrainConfig, train } from '../src/train/trainer.ts';
 
 interface Row {
   config: string;
@@ -27,6 +31,8 @@ interface Row {
   baselines?: { ridge: { kendall: number; spearman: number }; randomForest: { kendall: number; spearman: number } };
   /** The run's MABN + forest blend (trainer metrics `blend`), in runs with baselines. */
   blend?: { kendall: number; spearman: number };
+  /** Per dataset (the run's own and --transfer ones): τ on cells not trained on, search results per N. */
+  transfer?: Record<string, { kendall: number; spearman: number; search: Record<string, SearchSummary> }>;
 }
 
 const { values: args } = parseArgs({
@@ -39,6 +45,8 @@ const { values: args } = parseArgs({
     results: { type: 'string', default: 'runs/sweep/results.jsonl' },
     out: { type: 'string', default: 'runs/sweep/table.md' },
     set: { type: 'string', multiple: true, default: [] },
+    transfer: { type: 'string', default: '' },
+    search: { type: 'string', default: '' },
   },
 });
 
@@ -57,6 +65,8 @@ const configs = args.configs.split(',').filter(Boolean);
 const sizes = intList('train', args.train);
 const seeds = intList('seeds', args.seeds);
 const variants = args.variants.split(',').filter(Boolean);
+const transferTo = args.transfer.split(',').filter(Boolean);
+const searchSizes = args.search ? intList('search', args.search) : [];
 for (const v of variants) if (v !== 'mabn' && v !== 'official') throw new UserError(`--variants: unknown variant ${JSON.stringify(v)}`);
 
 const done: Row[] = existsSync(args.results)
@@ -73,18 +83,31 @@ for (const config of configs) {
         if (have.has(key({ config, train: n, seed, variant }))) continue;
         const cfg = loadTrainConfig(config, [...args.set, `split.train=${n}`, `split.seed=${seed}`, `model.variant="${variant}"`,
           `eval.baselines=${k === 0}`, 'runs="runs/sweep"']);
-        const { metrics } = await train(cfg, { progress: false });
+        const { dir, metrics } = await train(cfg, { progress: false });
         const test = metrics.test as { kendall: number; spearman: number };
         const row: Row = { config, dataset: cfg.dataset, train: n, seed, variant, kendall: test.kendall, spearman: test.spearman,
           trainSeconds: metrics.trainSeconds as number, seconds: metrics.seconds as number };
         if (metrics.baselines) row.baselines = metrics.baselines as Row['baselines'];
         if (metrics.blend) row.blend = metrics.blend as Row['blend'];
+        if (variant === 'mabn' && (transferTo.length || searchSizes.length)) row.transfer = transferAndSearch(dir, cfg.dataset);
         appendFileSync(args.results, JSON.stringify(row) + '\n');
         done.push(row);
         process.stderr.write(`${cfg.dataset} n=${n} seed ${seed} ${variant}: τ ${test.kendall.toFixed(4)} ρ ${test.spearman.toFixed(4)} (${row.seconds.toFixed(0)} s)\n`);
       }
     }
   }
+}
+
+function transferAndSearch(dir: string, own: string): NonNullable<Row['transfer']> {
+  const out: NonNullable<Row['transfer']> = {};
+  for (const dataset of [own, ...transferTo]) {
+    const r = evaluateRun(dir, { dataset });
+    const pool = r.archs.map((_, i) => i).filter((i) => Number.isFinite(r.target[i]) && !r.trained.has(r.archs[i]));
+    const search: Record<string, SearchSummary> = {};
+    for (const n of searchSizes) search[n] = zeroShotSearch(r.mean, r.target, pool, { candidates: n, repeats: 100, seed: 0 }).summary;
+    out[dataset] = { kendall: r.report!.kendall, spearman: r.report!.spearman, search };
+  }
+  return out;
 }
 
 const fmt = (xs: number[]) => {
@@ -112,6 +135,26 @@ for (const config of configs) {
       `${fmt(base.map((b) => b.ridge.kendall))} | ${fmt(base.map((b) => b.ridge.spearman))} | ` +
       `${fmt(blend.map((b) => b.kendall))} | ${fmt(blend.map((b) => b.spearman))} | ` +
       `${mabn.length ? (mabn.reduce((a, r) => a + r.trainSeconds, 0) / mabn.length).toFixed(0) : '—'} |`);
+  }
+}
+// Transfer and search: one line per (config, size, dataset scored).
+const withTransfer = done.filter((r) => r.transfer && configs.includes(r.config) && sizes.includes(r.train) && seeds.includes(r.seed));
+if (withTransfer.length) {
+  lines.push('', `| trained on | train cells | scored on | seeds | MABN τ | MABN ρ | ${searchSizes.map((n) => `search pick of ${n} (random / best candidate)`).join(' | ')} |`,
+    `| --- | ---: | --- | --- | --- | --- |${searchSizes.map(() => ' --- |').join('')}`);
+  for (const config of configs) {
+    for (const n of sizes) {
+      const rows = withTransfer.filter((r) => r.config === config && r.train === n);
+      for (const dataset of [...new Set(rows.flatMap((r) => Object.keys(r.transfer!)))]) {
+        const t = rows.flatMap((r) => (r.transfer![dataset] ? [r.transfer![dataset]] : []));
+        const mean = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2);
+        const cells = searchSizes.map((k) => {
+          const ss = t.flatMap((x) => (x.search[k] ? [x.search[k]] : []));
+          return ss.length ? `${mean(ss.map((x) => x.pickAcc.mean))} (${mean(ss.map((x) => x.randomAcc))} / ${mean(ss.map((x) => x.oracleAcc))})` : '—';
+        });
+        lines.push(`| ${rows[0].dataset} | ${n} | ${dataset} | ${rows.map((r) => r.seed).join(',')} | ${fmt(t.map((x) => x.kendall))} | ${fmt(t.map((x) => x.spearman))} |${cells.map((c) => ` ${c} |`).join('')}`);
+      }
+    }
   }
 }
 const table = lines.join('\n') + '\n';

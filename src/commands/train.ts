@@ -44,7 +44,9 @@ export const evalCommand: CommandModule = {
     const dir = createRunDir(argv.run, 'eval');
     const out = join(dir, 'predictions.arrow');
     writePredictions(out, r.archs, r.mean, r.std, r.target);
-    if (r.report) process.stderr.write(`parzc: τ ${r.report.kendall.toFixed(4)} ρ ${r.report.spearman.toFixed(4)} on ${r.report.n} cells with ground truth (${r.trained.size} training cells left out)\n`);
+    const leftOut = r.archs.filter((a) => r.trained.has(a)).length;
+    if (r.report) process.stderr.write(`parzc: τ ${r.report.kendall.toFixed(4)} ρ ${r.report.spearman.toFixed(4)} on ${r.report.n} cells with ground truth` +
+      (leftOut ? ` (the run's ${leftOut} training cells left out)` : '') + '\n');
     process.stdout.write(`${out}\n`);
   },
 };

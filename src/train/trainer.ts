@@ -43,10 +43,8 @@ export const DEFAULT_CONFIG = {
   optim: { lr: 1e-3, minLr: 0, warmup: 0, weightDecay: 1e-3, epochs: 100, batchSize: 64 },
   /** Optional warm-up before the labelled training: `epochs` of the same ranking losses on `cells`
    * seeded cells (0: all) against label-free or train-label-only targets of every cell: `forest`, the
-   * random forest fitted on the training cells; `proxies`, the mean rank of the summed proxies.
-   * `rounds` > 1 self-distils: each further round trains a fresh model whose warm-up target is the
-   * previous round's model blended with that target. */
-  pretrain: { epochs: 0, target: 'forest', cells: 2000, rounds: 1 },
+   * random forest fitted on the training cells; `proxies`, the mean rank of the summed proxies. */
+  pretrain: { epochs: 0, target: 'forest', cells: 2000 },
   /** Every `every` epochs, τ on `monitor` seeded test cells (0: all) with the mean weights; the
    * full test set is scored once, at the end. */
   eval: { every: 10, monitor: 1000, baselines: true, rf: { trees: 100, maxDepth: 8, minLeaf: 2, maxFeatures: 0.33 } },
@@ -106,7 +104,6 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   positiveInt('optim.batchSize', cfg.optim.batchSize, 2);
   positiveInt('pretrain.epochs', cfg.pretrain.epochs, 0);
   positiveInt('pretrain.cells', cfg.pretrain.cells, 0);
-  positiveInt('pretrain.rounds', cfg.pretrain.rounds);
   oneOf('pretrain.target', cfg.pretrain.target, PRETRAIN_TARGETS);
   positiveInt('eval.every', cfg.eval.every);
   positiveInt('eval.monitor', cfg.eval.monitor, 0);
@@ -349,53 +346,46 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const warmTarget = pretraining ? (cfg.pretrain.target === 'forest' ? base!.forestScores : meanProxyRank(ds)) : null;
   // Losses see standardised targets (the ranking losses' α and MSE are then scale-free).
   const target = Float32Array.from(zScores(yTrain));
-  const rounds = pretraining ? cfg.pretrain.rounds : 1;
   const tTrain = Date.now();
 
-  /** One round: a fresh model, the warm-up on `teacher` (if any), then the labelled epochs. Round 1
-   * keeps the seed tags of single-round runs, so adding rounds leaves round 1 unchanged. */
-  const fitRound = (round: number, teacher: Float64Array | null): Mabn => {
-    const seedOf = (...parts: (string | number)[]) => (round === 1 ? deriveSeed(cfg.seed, ...parts) : deriveSeed(cfg.seed, ...parts, 'round', round));
-    const model = new Mabn(cfg.model, shape, round === 1 ? cfg.seed : seedOf('model'));
+  /** A fresh model, the warm-up on `teacher` (if any), then the labelled epochs. */
+  const fitModel = (teacher: Float64Array | null): Mabn => {
+    const model = new Mabn(cfg.model, shape, cfg.seed);
     const params = model.params();
-    const roundLabel = rounds > 1 ? `round ${round}/${rounds} ` : '';
     if (teacher) {
       const warmY = Float32Array.from(zScores(pick(teacher, warmCells)));
       const warmOptim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
-      const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(seedOf('pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(warmCells.length) };
+      const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(deriveSeed(cfg.seed, 'pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(warmCells.length) };
       for (let epoch = 1; epoch <= cfg.pretrain.epochs; epoch++) {
-        const loss = fitEpoch(fit, warmF, warmY, seedOf('pretrain-epoch', epoch), 0);
-        tb.scalar('pretrain/loss', loss, (round - 1) * cfg.pretrain.epochs + epoch);
+        const loss = fitEpoch(fit, warmF, warmY, deriveSeed(cfg.seed, 'pretrain-epoch', epoch), 0);
+        tb.scalar('pretrain/loss', loss, epoch);
         if (progress && (epoch % 10 === 0 || epoch === cfg.pretrain.epochs)) {
-          const what = round === 1 ? cfg.pretrain.target : 'previous round + ' + cfg.pretrain.target;
-          process.stderr.write(`${roundLabel}pretrain epoch ${epoch}/${cfg.pretrain.epochs} (${what}, ${warmCells.length} cells) loss ${loss.toFixed(4)}\n`);
+          process.stderr.write(`pretrain epoch ${epoch}/${cfg.pretrain.epochs} (${cfg.pretrain.target}, ${warmCells.length} cells) loss ${loss.toFixed(4)}\n`);
         }
       }
       warmOptim.dispose();
     }
     const optim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
-    const fit: FitState = { model, params, optim, cfg, noise: randomSource(seedOf('train-noise')), step: 0, totalSteps: cfg.optim.epochs * epochSteps(trainF.n) };
+    const fit: FitState = { model, params, optim, cfg, noise: randomSource(deriveSeed(cfg.seed, 'train-noise')), step: 0, totalSteps: cfg.optim.epochs * epochSteps(trainF.n) };
     let last = { loss: NaN, trainTau: NaN, testTau: NaN };
-    const tRound = Date.now();
     for (let epoch = 1; epoch <= cfg.optim.epochs; epoch++) {
-      const loss = fitEpoch(fit, trainF, target, seedOf('epoch', epoch), cfg.loss.kl / trainF.n);
-      const step = (round - 1) * cfg.optim.epochs + epoch;
-      tb.scalar('train/loss', loss, step);
-      tb.scalar('lr', fit.lr ?? 0, step);
+      const loss = fitEpoch(fit, trainF, target, deriveSeed(cfg.seed, 'epoch', epoch), cfg.loss.kl / trainF.n);
+      tb.scalar('train/loss', loss, epoch);
+      tb.scalar('lr', fit.lr ?? 0, epoch);
       if (epoch % cfg.eval.every === 0 || epoch === cfg.optim.epochs) {
         // Monitoring uses the mean weights (no noise); the final evaluation uses mcSamples passes.
         const trainTau = kendallTauB(predict(model, trainF, 0, cfg.seed).mean, yTrain);
         const pt = predict(model, monitorF, 0, cfg.seed).mean;
         last = { loss, trainTau, testTau: kendallTauB(pt, yMonitor) };
-        tb.scalar('train/kendall', trainTau, step);
-        tb.scalar('monitor/kendall', last.testTau, step);
-        tb.scalar('monitor/spearman', spearman(pt, yMonitor), step);
+        tb.scalar('train/kendall', trainTau, epoch);
+        tb.scalar('monitor/kendall', last.testTau, epoch);
+        tb.scalar('monitor/spearman', spearman(pt, yMonitor), epoch);
       }
       last.loss = loss;
       if (progress) {
-        const elapsed = (Date.now() - tRound) / 1000;
+        const elapsed = (Date.now() - tTrain) / 1000;
         const eta = (elapsed / epoch) * (cfg.optim.epochs - epoch);
-        const line = `${roundLabel}epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test (${monitored.length} cells) ${last.testTau.toFixed(3)} ETA ${fmtTime(eta)}`;
+        const line = `epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test (${monitored.length} cells) ${last.testTau.toFixed(3)} ETA ${fmtTime(eta)}`;
         if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K${epoch === cfg.optim.epochs ? '\n' : ''}`);
         else if (epoch % 10 === 0 || epoch === cfg.optim.epochs) process.stderr.write(line + '\n');
       }
@@ -404,13 +394,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     return model;
   };
 
-  let model = fitRound(1, warmTarget);
-  for (let round = 2; round <= rounds; round++) {
-    // Self-distillation: the previous model blended with the warm-up target teaches a fresh model.
-    const teacher = blendScores([predict(model, feats, 0, cfg.seed).mean, warmTarget!]);
-    model.dispose();
-    model = fitRound(round, teacher);
-  }
+  const model = fitModel(warmTarget);
   const trainSeconds = (Date.now() - tTrain) / 1000;
 
   // Final evaluation on every cell (so `eval` can reproduce the same numbers), then the test subset.
