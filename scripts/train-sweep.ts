@@ -29,6 +29,8 @@ interface Row {
   trainSeconds: number;
   seconds: number;
   baselines?: { ridge: { kendall: number; spearman: number }; randomForest: { kendall: number; spearman: number } };
+  /** With `ensemble`: its first member alone (trainer metrics `mabn`); `kendall` is the ensemble's. */
+  single?: { kendall: number; spearman: number };
   /** The run's MABN + forest blend (trainer metrics `blend`), in runs with baselines. */
   blend?: { kendall: number; spearman: number };
   /** Per dataset (the run's own and --transfer ones): τ on cells not trained on, search results per N. */
@@ -89,6 +91,7 @@ for (const config of configs) {
           trainSeconds: metrics.trainSeconds as number, seconds: metrics.seconds as number };
         if (metrics.baselines) row.baselines = metrics.baselines as Row['baselines'];
         if (metrics.blend) row.blend = metrics.blend as Row['blend'];
+        if (metrics.mabn) row.single = metrics.mabn as Row['single'];
         if (variant === 'mabn' && (transferTo.length || searchSizes.length)) row.transfer = transferAndSearch(dir, cfg.dataset);
         appendFileSync(args.results, JSON.stringify(row) + '\n');
         done.push(row);
@@ -117,8 +120,8 @@ const fmt = (xs: number[]) => {
   return `${m.toFixed(3)} ± ${s.toFixed(3)}`;
 };
 const lines = [
-  '| dataset | train cells | seeds | MABN τ | MABN ρ | official τ | official ρ | RF τ | RF ρ | ridge τ | ridge ρ | blend τ | blend ρ | MABN train s |',
-  '| --- | ---: | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---: |',
+  '| dataset | train cells | seeds | MABN τ | MABN ρ | official τ | official ρ | RF τ | RF ρ | ridge τ | ridge ρ | blend τ | blend ρ | ensemble member 0 τ | MABN train s |',
+  '| --- | ---: | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---: |',
 ];
 for (const config of configs) {
   for (const n of sizes) {
@@ -133,7 +136,7 @@ for (const config of configs) {
       `${fmt(of('official').map((r) => r.kendall))} | ${fmt(of('official').map((r) => r.spearman))} | ` +
       `${fmt(base.map((b) => b.randomForest.kendall))} | ${fmt(base.map((b) => b.randomForest.spearman))} | ` +
       `${fmt(base.map((b) => b.ridge.kendall))} | ${fmt(base.map((b) => b.ridge.spearman))} | ` +
-      `${fmt(blend.map((b) => b.kendall))} | ${fmt(blend.map((b) => b.spearman))} | ` +
+      `${fmt(blend.map((b) => b.kendall))} | ${fmt(blend.map((b) => b.spearman))} | ${fmt(mabn.flatMap((r) => (r.single ? [r.single.kendall] : [])))} | ` +
       `${mabn.length ? (mabn.reduce((a, r) => a + r.trainSeconds, 0) / mabn.length).toFixed(0) : '—'} |`);
   }
 }

@@ -10,7 +10,8 @@ import { averageRanks, kendallTauB, rankingReport, spearman, type RankingReport 
 import { deriveSeed, randomSource, shuffle } from '../random.ts';
 import { SummaryWriter } from '../tensorboard/writer.ts';
 import { scatterPlotPng, SCATTER_DEFAULTS } from '../tensorboard/png.ts';
-import { fitForest, fitRidge, predictForest, predictRidge } from './baselines.ts';
+import { fitForest, fitRidge, predictForest, predictRidge, type Forest } from './baselines.ts';
+import { combineScores, fitScorer, type ScorerState } from './scorer.ts';
 import { buildDataset, loadHarvest, loadTruth, selectProxies, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
 import { applyFeatures, fitFeatures, NODE_TRANSFORMS, selectCells, summedProxies, type FeatureState, type Features } from './features.ts';
 import { diffKendallLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
@@ -45,6 +46,9 @@ export const DEFAULT_CONFIG = {
    * seeded cells (0: all) against label-free or train-label-only targets of every cell: `forest`, the
    * random forest fitted on the training cells; `proxies`, the mean rank of the summed proxies. */
   pretrain: { epochs: 0, target: 'forest', cells: 2000 },
+  /** The run's score: the mean of `members` MABNs (seeded apart; their spread is the uncertainty)
+   * and, with `forest`, the random forest, as standardised scores. 1 and false: one MABN alone. */
+  ensemble: { members: 1, forest: false },
   /** Every `every` epochs, τ on `monitor` seeded test cells (0: all) with the mean weights; the
    * full test set is scored once, at the end. */
   eval: { every: 10, monitor: 1000, baselines: true, rf: { trees: 100, maxDepth: 8, minLeaf: 2, maxFeatures: 0.33 } },
@@ -104,6 +108,7 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   positiveInt('optim.batchSize', cfg.optim.batchSize, 2);
   positiveInt('pretrain.epochs', cfg.pretrain.epochs, 0);
   positiveInt('pretrain.cells', cfg.pretrain.cells, 0);
+  positiveInt('ensemble.members', cfg.ensemble.members);
   oneOf('pretrain.target', cfg.pretrain.target, PRETRAIN_TARGETS);
   positiveInt('eval.every', cfg.eval.every);
   positiveInt('eval.monitor', cfg.eval.monitor, 0);
@@ -195,7 +200,16 @@ export interface Checkpoint {
   features: FeatureState;
   /** Node and network proxies the model reads, in order (absent in checkpoints before session 7). */
   proxies?: { node: string[]; network: string[] };
+  /** Member 0 (the only one without an ensemble). */
   weights: ReturnType<Mabn['getWeights']>;
+  /** Members 1…K−1 and how the scores combine (runs with `ensemble`). */
+  members?: ReturnType<Mabn['getWeights']>[];
+  scorer?: ScorerState;
+}
+
+/** Ensemble member k's seed; member 0 uses the run's seed, so a 1-member run is the single-model run. */
+export function memberSeed(seed: number, k: number): number {
+  return k === 0 ? seed : deriveSeed(seed, 'member', k);
 }
 
 /** Writes arch, mean, std, target (and split, when given) as an uncompressed Arrow IPC file. */
@@ -339,7 +353,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const epochSteps = (n: number) => Math.max(1, Math.floor(n / B) + (n % B >= 2 ? 1 : 0));
   // The forest is fitted before training when the warm-up distils it, and reused by the report.
   const pretraining = cfg.pretrain.epochs > 0;
-  const base = cfg.eval.baselines || (pretraining && cfg.pretrain.target === 'forest') ? baselines(cfg, ds, split, yTrainAll, yEvalAll) : null;
+  const needForest = (pretraining && cfg.pretrain.target === 'forest') || cfg.ensemble.forest;
+  const base = cfg.eval.baselines || needForest ? baselines(cfg, ds, split, yTrainAll, yEvalAll) : null;
   const warmCells = cfg.pretrain.cells && cfg.pretrain.cells < all.length
     ? shuffle(all.slice(), randomSource(deriveSeed(cfg.seed, 'pretrain-cells'))).slice(0, cfg.pretrain.cells) : all;
   const warmF = selectCells(feats, warmCells);
@@ -348,44 +363,47 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const target = Float32Array.from(zScores(yTrain));
   const tTrain = Date.now();
 
-  /** A fresh model, the warm-up on `teacher` (if any), then the labelled epochs. */
-  const fitModel = (teacher: Float64Array | null): Mabn => {
-    const model = new Mabn(cfg.model, shape, cfg.seed);
+  const K = cfg.ensemble.members;
+  /** Ensemble member k: a fresh model, the warm-up on `teacher` (if any), then the labelled epochs. */
+  const fitMember = (k: number, teacher: Float64Array | null): Mabn => {
+    const seed = memberSeed(cfg.seed, k);
+    const who = K > 1 ? `member ${k + 1}/${K} ` : '';
+    const model = new Mabn(cfg.model, shape, seed);
     const params = model.params();
     if (teacher) {
       const warmY = Float32Array.from(zScores(pick(teacher, warmCells)));
       const warmOptim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
-      const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(deriveSeed(cfg.seed, 'pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(warmCells.length) };
+      const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(deriveSeed(seed, 'pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(warmCells.length) };
       for (let epoch = 1; epoch <= cfg.pretrain.epochs; epoch++) {
-        const loss = fitEpoch(fit, warmF, warmY, deriveSeed(cfg.seed, 'pretrain-epoch', epoch), 0);
-        tb.scalar('pretrain/loss', loss, epoch);
+        const loss = fitEpoch(fit, warmF, warmY, deriveSeed(seed, 'pretrain-epoch', epoch), 0);
+        tb.scalar(`${prefix(k)}pretrain/loss`, loss, epoch);
         if (progress && (epoch % 10 === 0 || epoch === cfg.pretrain.epochs)) {
-          process.stderr.write(`pretrain epoch ${epoch}/${cfg.pretrain.epochs} (${cfg.pretrain.target}, ${warmCells.length} cells) loss ${loss.toFixed(4)}\n`);
+          process.stderr.write(`${who}pretrain epoch ${epoch}/${cfg.pretrain.epochs} (${cfg.pretrain.target}, ${warmCells.length} cells) loss ${loss.toFixed(4)}\n`);
         }
       }
       warmOptim.dispose();
     }
     const optim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
-    const fit: FitState = { model, params, optim, cfg, noise: randomSource(deriveSeed(cfg.seed, 'train-noise')), step: 0, totalSteps: cfg.optim.epochs * epochSteps(trainF.n) };
+    const fit: FitState = { model, params, optim, cfg, noise: randomSource(deriveSeed(seed, 'train-noise')), step: 0, totalSteps: cfg.optim.epochs * epochSteps(trainF.n) };
     let last = { loss: NaN, trainTau: NaN, testTau: NaN };
     for (let epoch = 1; epoch <= cfg.optim.epochs; epoch++) {
-      const loss = fitEpoch(fit, trainF, target, deriveSeed(cfg.seed, 'epoch', epoch), cfg.loss.kl / trainF.n);
-      tb.scalar('train/loss', loss, epoch);
-      tb.scalar('lr', fit.lr ?? 0, epoch);
+      const loss = fitEpoch(fit, trainF, target, deriveSeed(seed, 'epoch', epoch), cfg.loss.kl / trainF.n);
+      tb.scalar(`${prefix(k)}train/loss`, loss, epoch);
+      tb.scalar(`${prefix(k)}lr`, fit.lr ?? 0, epoch);
       if (epoch % cfg.eval.every === 0 || epoch === cfg.optim.epochs) {
         // Monitoring uses the mean weights (no noise); the final evaluation uses mcSamples passes.
         const trainTau = kendallTauB(predict(model, trainF, 0, cfg.seed).mean, yTrain);
         const pt = predict(model, monitorF, 0, cfg.seed).mean;
         last = { loss, trainTau, testTau: kendallTauB(pt, yMonitor) };
-        tb.scalar('train/kendall', trainTau, epoch);
-        tb.scalar('monitor/kendall', last.testTau, epoch);
-        tb.scalar('monitor/spearman', spearman(pt, yMonitor), epoch);
+        tb.scalar(`${prefix(k)}train/kendall`, trainTau, epoch);
+        tb.scalar(`${prefix(k)}monitor/kendall`, last.testTau, epoch);
+        tb.scalar(`${prefix(k)}monitor/spearman`, spearman(pt, yMonitor), epoch);
       }
       last.loss = loss;
       if (progress) {
         const elapsed = (Date.now() - tTrain) / 1000;
-        const eta = (elapsed / epoch) * (cfg.optim.epochs - epoch);
-        const line = `epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test (${monitored.length} cells) ${last.testTau.toFixed(3)} ETA ${fmtTime(eta)}`;
+        const eta = (elapsed / (k * cfg.optim.epochs + epoch)) * ((K - k) * cfg.optim.epochs - epoch);
+        const line = `${who}epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test (${monitored.length} cells) ${last.testTau.toFixed(3)} ETA ${fmtTime(eta)}`;
         if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K${epoch === cfg.optim.epochs ? '\n' : ''}`);
         else if (epoch % 10 === 0 || epoch === cfg.optim.epochs) process.stderr.write(line + '\n');
       }
@@ -394,11 +412,16 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     return model;
   };
 
-  const model = fitModel(warmTarget);
+  // Member 0's curves keep the single-model tags; further members get a member<k>/ prefix.
+  const prefix = (k: number) => (k ? `member${k}/` : '');
+  const members = Array.from({ length: K }, (_, k) => fitMember(k, warmTarget));
   const trainSeconds = (Date.now() - tTrain) / 1000;
 
   // Final evaluation on every cell (so `eval` can reproduce the same numbers), then the test subset.
-  const pred = predict(model, feats, cfg.model.mcSamples, cfg.seed);
+  const memberPreds = members.map((m, k) => predict(m, feats, cfg.model.mcSamples, memberSeed(cfg.seed, k)));
+  const scorer = K > 1 || cfg.ensemble.forest
+    ? fitScorer(memberPreds.map((p) => p.mean), cfg.ensemble.forest ? base!.forestScores : null, cfg.ensemble.forest ? base!.forest : null) : null;
+  const pred = scorer ? combineScores(scorer, memberPreds.map((p) => p.mean), cfg.ensemble.forest ? base!.forestScores : null, memberPreds[0].std) : memberPreds[0];
   const testMean = pick(pred.mean, split.test);
   const report = rankingReport(testMean, yTest);
   const metrics: Record<string, unknown> = {
@@ -408,10 +431,15 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     harvested: harvest.archs.length,
     trainSeconds,
   };
+  if (scorer) {
+    // What the ensemble is worth: its first member alone (the single-model run) and every member's τ.
+    metrics.mabn = rankingReport(pick(memberPreds[0].mean, split.test), yTest);
+    metrics.members = memberPreds.map((p) => kendallTauB(pick(p.mean, split.test), yTest));
+  }
   if (cfg.eval.baselines && base) {
     metrics.baselines = base.reports;
     // MABN and the forest err on different cells; the report shows what averaging them is worth.
-    metrics.blend = rankingReport(pick(blendScores([pred.mean, base.forestScores]), split.test), yTest);
+    metrics.blend = rankingReport(pick(blendScores([memberPreds[0].mean, base.forestScores]), split.test), yTest);
   }
   metrics.seconds = (Date.now() - t0) / 1000;
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
@@ -420,14 +448,15 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   for (const i of split.test) splitCol[i] = splitCol[i] ? 'train+test' : 'test';
   writePredictions(join(dir, 'predictions.arrow'), ds.archs, pred.mean, pred.std, yEvalAll, splitCol);
   const ckpt: Checkpoint = { format: 'parzc-mabn-1', model: cfg.model, shape, seed: cfg.seed, features: state,
-    proxies: { node: harvest.nodeProxies, network: harvest.networkProxies }, weights: model.getWeights() };
+    proxies: { node: harvest.nodeProxies, network: harvest.networkProxies }, weights: members[0].getWeights(),
+    ...(scorer ? { members: members.slice(1).map((m) => m.getWeights()), scorer } : {}) };
   writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(ckpt));
 
   tb.histogram('test/predictions', testMean, cfg.optim.epochs);
   const png = scatterPlotPng(Array.from(testMean), Array.from(yTest));
   tb.image('test/pred_vs_true', png, SCATTER_DEFAULTS.width, SCATTER_DEFAULTS.height, cfg.optim.epochs);
   tb.close();
-  model.dispose();
+  for (const m of members) m.dispose();
   return { dir, metrics };
 }
 
@@ -437,6 +466,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
 export function baselines(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array): {
   reports: Record<string, RankingReport | Record<string, RankingReport>>;
   forestScores: Float64Array;
+  forest: Forest;
 } {
   const h = ds.harvest;
   const yTest = pick(yEvalAll, split.test);
@@ -449,11 +479,16 @@ export function baselines(cfg: TrainConfig, ds: Dataset, split: { train: number[
   });
   const Xtr = split.train.map((c) => X[c]), Xte = split.test.map((c) => X[c]);
   const ridge = rankingReport(predictRidge(fitRidge(Xtr, yTrain, 1), Xte), yTest);
-  const Xrf = X.map((r, c) => [...r, ...h.space.encode(ds.archs[c])]);
+  const Xrf = forestInputs(ds);
   const rf = cfg.eval.rf;
   const forest = fitForest(split.train.map((c) => Xrf[c]), yTrain, { ...rf, seed: deriveSeed(cfg.seed, 'rf') });
   const forestScores = predictForest(forest, Xrf);
-  return { reports: { proxies, ridge, randomForest: rankingReport(pick(forestScores, split.test), yTest) }, forestScores };
+  return { reports: { proxies, ridge, randomForest: rankingReport(pick(forestScores, split.test), yTest) }, forestScores, forest };
+}
+
+/** The forest's inputs of every cell: summed and network proxies (signed log), then the op encoding. */
+function forestInputs(ds: Dataset): number[][] {
+  return ds.archs.map((a, c) => [...summedProxies(ds, c), ...ds.harvest.space.encode(a)]);
 }
 
 /** The mean of each score vector standardised over all cells (no labels involved). */
@@ -512,6 +547,7 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
   if (space !== cfg.space) {
     if (!opts.refit) throw new UserError(`${runDir} was trained on ${cfg.space}; scoring ${space} cells needs --refit-features (feature statistics refitted on those cells, no labels read)`);
     if (ckpt.features.encodeLength) throw new UserError(`${runDir} reads the op encoding of ${cfg.space} (features.opEncoding): it cannot score ${space}; train with --set features.opEncoding=false`);
+    if (ckpt.scorer?.forest) throw new UserError(`${runDir} scores with a random forest on ${cfg.space}'s op encoding (ensemble.forest): it cannot score ${space}`);
   }
   const tt = opts.truth === undefined ? loadTruth(space, opts.dataset ?? cfg.dataset) : opts.truth;
   const ds = buildDataset(harvest, tt);
@@ -523,16 +559,21 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
   if (feats.width !== ckpt.shape.width || feats.extraWidth !== ckpt.shape.extraWidth) {
     throw new UserError(`${runDir} reads ${ckpt.shape.width} proxies per node and ${ckpt.shape.extraWidth} cell inputs; ${path} gives ${feats.width} and ${feats.extraWidth}`);
   }
-  const model = new Mabn(ckpt.model, { ...ckpt.shape, slots: feats.slots }, ckpt.seed);
-  try {
-    model.setWeights(ckpt.weights);
-    const { mean, std } = predict(model, feats, ckpt.model.mcSamples, ckpt.seed);
-    const target = cfg.target.eval === 'val' ? ds.val : ds.test;
-    const trained = trainedArchs(runDir);
-    const heldOut = Array.from(target, (_, i) => i).filter((i) => Number.isFinite(target[i]) && !trained.has(ds.archs[i]));
-    const report = heldOut.length > 1 ? rankingReport(pick(mean, heldOut), pick(target, heldOut)) : null;
-    return { archs: ds.archs, mean, std, target, report, trained };
-  } finally {
-    model.dispose();
-  }
+  const weights = [ckpt.weights, ...(ckpt.members ?? [])];
+  const memberPreds = weights.map((w, k) => {
+    const model = new Mabn(ckpt.model, { ...ckpt.shape, slots: feats.slots }, memberSeed(ckpt.seed, k));
+    try {
+      model.setWeights(w);
+      return predict(model, feats, ckpt.model.mcSamples, memberSeed(ckpt.seed, k));
+    } finally {
+      model.dispose();
+    }
+  });
+  const forestScores = ckpt.scorer?.forest ? predictForest(ckpt.scorer.forest, forestInputs(ds)) : null;
+  const { mean, std } = ckpt.scorer ? combineScores(ckpt.scorer, memberPreds.map((p) => p.mean), forestScores, memberPreds[0].std) : memberPreds[0];
+  const target = cfg.target.eval === 'val' ? ds.val : ds.test;
+  const trained = trainedArchs(runDir);
+  const heldOut = Array.from(target, (_, i) => i).filter((i) => Number.isFinite(target[i]) && !trained.has(ds.archs[i]));
+  const report = heldOut.length > 1 ? rankingReport(pick(mean, heldOut), pick(target, heldOut)) : null;
+  return { archs: ds.archs, mean, std, target, report, trained };
 }

@@ -315,6 +315,26 @@ test('train: outputs, seeded determinism, eval reproduces predictions (synthetic
   assert.ok(Math.abs(ev.report!.kendall - metrics.test.kendall) < 1e-12, 'eval reproduces the run\'s test τ');
 });
 
+test('train: an ensemble of MABN members and the forest; eval reloads all of it (synthetic)', async () => {
+  const cfg = (members: number, forest: boolean) => baseConfig({ name: `ens-${members}-${forest}`, ensemble: { members, forest },
+    model: { dim: 8, depth: 1, tokenHidden: 8, channelHidden: 8, mcSamples: 0 } });
+  const single = await train(cfg(1, false), quiet);
+  const ens = await train(cfg(2, true), quiet);
+  const m = ens.metrics as { test: { kendall: number }; mabn: { kendall: number }; members: number[] };
+  assert.is(m.members.length, 2);
+  assert.is(m.mabn.kendall, (single.metrics.test as { kendall: number }).kendall, 'member 0 is the single-model run');
+  assert.is(m.members[0], m.mabn.kendall);
+  assert.is.not(m.members[1], m.members[0], 'member 1 is seeded apart');
+  const preds = tableFromIPC(readFileSync(join(ens.dir, 'predictions.arrow')));
+  const ev = evaluateRun(ens.dir, { truth });
+  const want = preds.getChild('mean')!.toArray() as Float64Array, wantStd = preds.getChild('std')!.toArray() as Float64Array;
+  ev.mean.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-9, `cell ${i}: ${v} vs ${want[i]}`));
+  ev.std.forEach((v, i) => assert.ok(Math.abs(v - wantStd[i]) < 1e-9));
+  assert.ok(ev.std.some((v) => v > 0), 'the members\' spread is the uncertainty');
+  assert.ok(Math.abs(ev.report!.kendall - m.test.kendall) < 1e-12);
+  assert.throws(() => cfg(0, false), /ensemble\.members/);
+});
+
 test('selectProxies: a subset of node and network proxies, in the order asked (synthetic)', () => {
   const h = readHarvest(harvestPath);
   const sub = selectProxies(h, ['b'], []);
