@@ -3,6 +3,7 @@
 // first, and look up its true accuracy; repeat with seeded draws. The same draws give the random pick
 // and the oracle (best candidate), so the scorer's pick reads between them.
 import { deriveSeed, randomSource, shuffle } from '../random.ts';
+import { meanAndStd } from '../util/stats.ts';
 
 export interface SearchOptions {
   candidates: number;
@@ -32,11 +33,6 @@ export interface SearchSummary {
   poolBest: number;
 }
 
-const meanStd = (xs: readonly number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { mean, std: Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length) };
-};
-
 /** `pool`: cell indices to draw from (each must have a finite score and accuracy). */
 export function zeroShotSearch(scores: ArrayLike<number>, acc: ArrayLike<number>, pool: readonly number[], opts: SearchOptions): { repeats: SearchRepeat[]; summary: SearchSummary } {
   if (pool.length < opts.candidates) throw new RangeError(`zeroShotSearch: ${opts.candidates} candidates from a pool of ${pool.length}`);
@@ -64,10 +60,10 @@ export function zeroShotSearch(scores: ArrayLike<number>, acc: ArrayLike<number>
     candidates: opts.candidates,
     repeats: opts.repeats,
     pool: pool.length,
-    pickAcc: meanStd(repeats.map((x) => x.pickAcc)),
-    pickPercentile: meanStd(repeats.map((x) => x.pickPercentile)).mean,
-    randomAcc: meanStd(repeats.map((x) => x.randomAcc)).mean,
-    oracleAcc: meanStd(repeats.map((x) => x.oracleAcc)).mean,
+    pickAcc: meanAndStd(repeats.map((x) => x.pickAcc)),
+    pickPercentile: meanAndStd(repeats.map((x) => x.pickPercentile)).mean,
+    randomAcc: meanAndStd(repeats.map((x) => x.randomAcc)).mean,
+    oracleAcc: meanAndStd(repeats.map((x) => x.oracleAcc)).mean,
     poolBest: sortedAcc[sortedAcc.length - 1],
   };
   return { repeats, summary };

@@ -2,6 +2,7 @@
 // a transform needs is fitted on the training cells only (fitFeatures) and saved with the checkpoint
 // (the state is plain JSON), so evaluation applies exactly the training-time transform.
 import type { Dataset } from './dataset.ts';
+import { standardiser as meanStd } from '../util/stats.ts';
 
 export type NodeTransform = 'minmax' | 'log' | 'zscore' | 'rank' | 'none';
 export const NODE_TRANSFORMS: readonly NodeTransform[] = ['minmax', 'log', 'zscore', 'rank', 'none'];
@@ -73,14 +74,6 @@ export function selectCells(f: Features, idx: readonly number[]): Features {
 }
 
 export const signedLog = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
-
-function meanStd(values: number[]): [number, number] {
-  const v = values.filter(Number.isFinite);
-  if (!v.length) return [0, 1];
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  const s = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);
-  return [m, s > 1e-12 ? s : 1];
-}
 
 const QUANTILES = 257;
 

@@ -3,6 +3,7 @@
 // on the training harvest's cells (no labels) and saved, so a cell's score does not depend on which
 // other cells are scored with it. Members disagreeing is the ensemble's uncertainty (BANANAS-style).
 import type { Forest } from './baselines.ts';
+import { standardiser } from '../util/stats.ts';
 
 export interface ScorerState {
   /** Mean and std of each component's score over the fitted cells: members first, then the forest. */
@@ -13,17 +14,8 @@ export interface ScorerState {
   forest?: Forest;
 }
 
-function meanStdOf(v: ArrayLike<number>): [number, number] {
-  let s = 0, q = 0;
-  for (let i = 0; i < v.length; i++) s += v[i];
-  const m = s / v.length;
-  for (let i = 0; i < v.length; i++) q += (v[i] - m) ** 2;
-  const sd = Math.sqrt(q / v.length);
-  return [m, sd > 1e-12 ? sd : 1];
-}
-
 export function fitScorer(members: readonly Float64Array[], forestScores: Float64Array | null, forest: Forest | null): ScorerState {
-  const stats = [...members, ...(forestScores ? [forestScores] : [])].map(meanStdOf);
+  const stats = [...members, ...(forestScores ? [forestScores] : [])].map(standardiser);
   return { means: stats.map((s) => s[0]), stds: stats.map((s) => s[1]), members: members.length, ...(forest ? { forest } : {}) };
 }
 

@@ -20,6 +20,7 @@ import type { Rng } from '../random.ts';
 import type { Param } from './bayes.ts';
 import { AdamW, cosineLr } from './optim.ts';
 import { createRunDir } from './run-dir.ts';
+import { standardiser } from '../util/stats.ts';
 
 export const DEFAULT_CONFIG = {
   space: 'nb201',
@@ -286,10 +287,8 @@ function fitEpoch(fit: FitState, f: Features, target: Float32Array, orderSeed: n
 
 /** (x − mean) / std over all of x (std 0 → 1). */
 function zScores(x: ArrayLike<number>): Float64Array {
-  const v = Float64Array.from(x);
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length) || 1;
-  return v.map((t) => (t - m) / sd);
+  const [m, sd] = standardiser(x);
+  return Float64Array.from(x, (t) => (t - m) / sd);
 }
 
 /** A label-free score of every cell: the mean over summed proxies of the cell's rank. */
