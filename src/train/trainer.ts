@@ -363,6 +363,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const tTrain = Date.now();
 
   const K = cfg.ensemble.members;
+  // Member 0's curves keep the single-model tags; further members get a member<k>/ prefix.
+  const prefix = (k: number) => (k ? `member${k}/` : '');
   /** Ensemble member k: a fresh model, the warm-up on `teacher` (if any), then the labelled epochs. */
   const fitMember = (k: number, teacher: Float64Array | null): Mabn => {
     const seed = memberSeed(cfg.seed, k);
@@ -411,8 +413,6 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     return model;
   };
 
-  // Member 0's curves keep the single-model tags; further members get a member<k>/ prefix.
-  const prefix = (k: number) => (k ? `member${k}/` : '');
   const members = Array.from({ length: K }, (_, k) => fitMember(k, warmTarget));
   const trainSeconds = (Date.now() - tTrain) / 1000;
 
@@ -507,8 +507,6 @@ export interface EvalResult {
   trained: Set<string>;
 }
 
-/** Reloads a run's checkpoint and scores every cell of a harvest; `trained` lists the cells the run
- * trained on (from its predictions.arrow), so transfer and search can leave them out. */
 /** Archs a run trained on (split column of its predictions.arrow; empty for runs without one). */
 function trainedArchs(runDir: string): Set<string> {
   const path = join(runDir, 'predictions.arrow');
@@ -533,6 +531,8 @@ export interface EvalOptions {
   refit?: boolean;
 }
 
+/** Reloads a run's checkpoint and scores every cell of a harvest; `trained` lists the cells the run
+ * trained on (from its predictions.arrow), so transfer and search can leave them out. */
 export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult {
   const cfgPath = join(runDir, 'config.json'), ckptPath = join(runDir, 'checkpoint.json');
   if (!existsSync(cfgPath) || !existsSync(ckptPath)) throw new UserError(`${runDir} is not a run directory (needs config.json and checkpoint.json)`);
