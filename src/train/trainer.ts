@@ -568,7 +568,7 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
       model.dispose();
     }
   });
-  const forestScores = ckpt.scorer?.forest ? predictForest(ckpt.scorer.forest, forestInputs(ds)) : null;
+  const forestScores = ckpt.scorer?.forest ? predictForest(ckpt.scorer.forest.trees, forestInputs(ds)) : null;
   const { mean, std } = ckpt.scorer ? combineScores(ckpt.scorer, memberPreds.map((p) => p.mean), forestScores, memberPreds[0].std) : memberPreds[0];
   const target = cfg.target.eval === 'val' ? ds.val : ds.test;
   const trained = trainedArchs(runDir);
