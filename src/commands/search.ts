@@ -6,16 +6,12 @@ import { UserError } from '../errors.ts';
 import { zeroShotSearch } from '../eval/search.ts';
 import { createRunDir } from '../train/run-dir.ts';
 import { evaluateRun } from '../train/trainer.ts';
-import { BACKENDS, evalOptions } from './train.ts';
+import { BACKENDS, evalOptions, scoringOptions } from './train.ts';
 
 export const searchCommand: CommandModule = {
   command: 'search',
   describe: "Zero-shot search with a run's scorer: pick the best-scored of N random cells, repeated; report true accuracies",
-  builder: (y) => y
-    .option('run', { type: 'string', demandOption: true, describe: 'run directory (runs/<name>)' })
-    .option('harvest', { type: 'string', describe: "harvest table, then tables joined to it, comma-separated (default: the run's own)" })
-    .option('dataset', { type: 'string', describe: "ground truth of another dataset of the space (default: the run's)" })
-    .option('refit-features', { type: 'boolean', default: false, describe: 'refit feature statistics on the scored cells (label-free): needed to score another search space' })
+  builder: (y) => scoringOptions(y)
     .option('candidates', { type: 'number', default: 100, describe: 'cells drawn per search' })
     .option('repeats', { type: 'number', default: 100, describe: 'searches (seeded draws)' })
     .option('seed', { type: 'number', default: 0 })

@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { selectBackend, type BackendName } from '../backend/select.ts';
 import { applyOverrides, loadConfig } from '../config.ts';
@@ -32,12 +32,7 @@ export const trainCommand: CommandModule = {
 export const evalCommand: CommandModule = {
   command: 'eval',
   describe: "Reload a training run's checkpoint and score the cells of a harvest table",
-  builder: (y) => y
-    .option('run', { type: 'string', demandOption: true, describe: 'run directory (runs/<name>)' })
-    .option('harvest', { type: 'string', describe: "harvest table, then tables joined to it, comma-separated (default: the run's own)" })
-    .option('dataset', { type: 'string', describe: "ground truth of another dataset of the space (default: the run's)" })
-    .option('refit-features', { type: 'boolean', default: false, describe: 'refit feature statistics on the scored cells (label-free): needed to score another search space' })
-    .option('backend', { type: 'string', choices: BACKENDS, default: 'auto' }),
+  builder: (y) => scoringOptions(y).option('backend', { type: 'string', choices: BACKENDS, default: 'auto' }),
   handler: async (argv: any) => {
     await selectBackend(argv.backend as BackendName);
     const r = evaluateRun(argv.run, evalOptions(argv));
@@ -50,6 +45,15 @@ export const evalCommand: CommandModule = {
     process.stdout.write(`${out}\n`);
   },
 };
+
+/** The options of commands that score cells with a saved run (eval, search). */
+export function scoringOptions(y: Argv): Argv {
+  return y
+    .option('run', { type: 'string', demandOption: true, describe: 'run directory (runs/<name>)' })
+    .option('harvest', { type: 'string', describe: "harvest table, then tables joined to it, comma-separated (default: the run's own)" })
+    .option('dataset', { type: 'string', describe: "ground truth of another dataset of the space (default: the run's)" })
+    .option('refit-features', { type: 'boolean', default: false, describe: 'refit feature statistics on the scored cells (label-free): needed to score another search space' });
+}
 
 export function evalOptions(argv: { harvest?: string; dataset?: string; refitFeatures?: boolean }): EvalOptions {
   return { harvest: argv.harvest ? String(argv.harvest).split(',') : undefined, dataset: argv.dataset, refit: argv.refitFeatures };
