@@ -105,9 +105,8 @@ function transferAndSearch(dir: string, own: string): NonNullable<Row['transfer'
   const out: NonNullable<Row['transfer']> = {};
   for (const dataset of [own, ...transferTo]) {
     const r = evaluateRun(dir, { dataset });
-    const pool = r.archs.map((_, i) => i).filter((i) => Number.isFinite(r.target[i]) && !r.trained.has(r.archs[i]));
     const search: Record<string, SearchSummary> = {};
-    for (const n of searchSizes) search[n] = zeroShotSearch(r.mean, r.target, pool, { candidates: n, repeats: 100, seed: 0 }).summary;
+    for (const n of searchSizes) search[n] = zeroShotSearch(r.mean, r.target, r.heldOut, { candidates: n, repeats: 100, seed: 0 }).summary;
     out[dataset] = { kendall: r.report!.kendall, spearman: r.report!.spearman, search };
   }
   return out;

@@ -24,7 +24,7 @@ export const searchCommand: CommandModule = {
     await selectBackend(argv.backend as BackendName);
     const r = evaluateRun(argv.run, evalOptions(argv));
     // The pool: cells with ground truth the scorer never saw a label of.
-    const pool = r.archs.map((_, i) => i).filter((i) => Number.isFinite(r.target[i]) && Number.isFinite(r.mean[i]) && !r.trained.has(r.archs[i]));
+    const pool = r.heldOut.filter((i) => Number.isFinite(r.mean[i]));
     if (pool.length < argv.candidates) throw new UserError(`--candidates ${argv.candidates}: only ${pool.length} scored cells with ground truth outside the training set`);
     const { repeats, summary } = zeroShotSearch(r.mean, r.target, pool, { candidates: argv.candidates, repeats: argv.repeats, seed: argv.seed });
     const top = pool.slice().sort((a, b) => r.mean[b] - r.mean[a]).slice(0, argv.top)

@@ -354,10 +354,14 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const pretraining = cfg.pretrain.epochs > 0;
   const needForest = (pretraining && cfg.pretrain.target === 'forest') || cfg.ensemble.forest;
   const base = cfg.eval.baselines || needForest ? baselines(cfg, ds, split, yTrainAll, yEvalAll) : null;
-  const warmCells = cfg.pretrain.cells && cfg.pretrain.cells < all.length
-    ? shuffle(all.slice(), randomSource(deriveSeed(cfg.seed, 'pretrain-cells'))).slice(0, cfg.pretrain.cells) : all;
-  const warmF = selectCells(feats, warmCells);
-  const warmTarget = pretraining ? (cfg.pretrain.target === 'forest' ? base!.forestScores : meanProxyRank(ds)) : null;
+  // The warm-up's cells, their inputs and standardised target: the same for every ensemble member.
+  let warm: { cells: number[]; f: Features; y: Float32Array } | null = null;
+  if (pretraining) {
+    const cells = cfg.pretrain.cells && cfg.pretrain.cells < all.length
+      ? shuffle(all.slice(), randomSource(deriveSeed(cfg.seed, 'pretrain-cells'))).slice(0, cfg.pretrain.cells) : all;
+    const scores = cfg.pretrain.target === 'forest' ? base!.forestScores : meanProxyRank(ds);
+    warm = { cells, f: selectCells(feats, cells), y: Float32Array.from(zScores(pick(scores, cells))) };
+  }
   // Losses see standardised targets (the ranking losses' α and MSE are then scale-free).
   const target = Float32Array.from(zScores(yTrain));
   const tTrain = Date.now();
@@ -365,21 +369,20 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const K = cfg.ensemble.members;
   // Member 0's curves keep the single-model tags; further members get a member<k>/ prefix.
   const prefix = (k: number) => (k ? `member${k}/` : '');
-  /** Ensemble member k: a fresh model, the warm-up on `teacher` (if any), then the labelled epochs. */
-  const fitMember = (k: number, teacher: Float64Array | null): Mabn => {
+  /** Ensemble member k: a fresh model, the warm-up (if any), then the labelled epochs. */
+  const fitMember = (k: number): Mabn => {
     const seed = memberSeed(cfg.seed, k);
     const who = K > 1 ? `member ${k + 1}/${K} ` : '';
     const model = new Mabn(cfg.model, shape, seed);
     const params = model.params();
-    if (teacher) {
-      const warmY = Float32Array.from(zScores(pick(teacher, warmCells)));
+    if (warm) {
       const warmOptim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
-      const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(deriveSeed(seed, 'pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(warmCells.length) };
+      const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(deriveSeed(seed, 'pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(warm.cells.length) };
       for (let epoch = 1; epoch <= cfg.pretrain.epochs; epoch++) {
-        const loss = fitEpoch(fit, warmF, warmY, deriveSeed(seed, 'pretrain-epoch', epoch), 0);
+        const loss = fitEpoch(fit, warm.f, warm.y, deriveSeed(seed, 'pretrain-epoch', epoch), 0);
         tb.scalar(`${prefix(k)}pretrain/loss`, loss, epoch);
         if (progress && (epoch % 10 === 0 || epoch === cfg.pretrain.epochs)) {
-          process.stderr.write(`${who}pretrain epoch ${epoch}/${cfg.pretrain.epochs} (${cfg.pretrain.target}, ${warmCells.length} cells) loss ${loss.toFixed(4)}\n`);
+          process.stderr.write(`${who}pretrain epoch ${epoch}/${cfg.pretrain.epochs} (${cfg.pretrain.target}, ${warm.cells.length} cells) loss ${loss.toFixed(4)}\n`);
         }
       }
       warmOptim.dispose();
@@ -413,14 +416,14 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     return model;
   };
 
-  const members = Array.from({ length: K }, (_, k) => fitMember(k, warmTarget));
+  const members = Array.from({ length: K }, (_, k) => fitMember(k));
   const trainSeconds = (Date.now() - tTrain) / 1000;
 
   // Final evaluation on every cell (so `eval` can reproduce the same numbers), then the test subset.
   const memberPreds = members.map((m, k) => predict(m, feats, cfg.model.mcSamples, memberSeed(cfg.seed, k)));
-  const scorer = K > 1 || cfg.ensemble.forest
-    ? fitScorer(memberPreds.map((p) => p.mean), cfg.ensemble.forest ? base!.forestScores : null, cfg.ensemble.forest ? base!.forest : null) : null;
-  const pred = scorer ? combineScores(scorer, memberPreds.map((p) => p.mean), cfg.ensemble.forest ? base!.forestScores : null, memberPreds[0].std) : memberPreds[0];
+  const forestScores = cfg.ensemble.forest ? base!.forestScores : null;
+  const scorer = K > 1 || forestScores ? fitScorer(memberPreds.map((p) => p.mean), forestScores, forestScores ? base!.forest : null) : null;
+  const pred = scorer ? combineScores(scorer, memberPreds.map((p) => p.mean), forestScores, memberPreds[0].std) : memberPreds[0];
   const testMean = pick(pred.mean, split.test);
   const report = rankingReport(testMean, yTest);
   const metrics: Record<string, unknown> = {
@@ -502,7 +505,8 @@ export interface EvalResult {
   mean: Float64Array;
   std: Float64Array;
   target: Float64Array;
-  /** Ranking of the cells with ground truth that the run did not train on. */
+  /** Cells (indices) with ground truth that the run did not train on, and their ranking. */
+  heldOut: number[];
   report: RankingReport | null;
   trained: Set<string>;
 }
@@ -574,5 +578,5 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
   const trained = trainedArchs(runDir);
   const heldOut = Array.from(target, (_, i) => i).filter((i) => Number.isFinite(target[i]) && !trained.has(ds.archs[i]));
   const report = heldOut.length > 1 ? rankingReport(pick(mean, heldOut), pick(target, heldOut)) : null;
-  return { archs: ds.archs, mean, std, target, report, trained };
+  return { archs: ds.archs, mean, std, target, heldOut, report, trained };
 }
