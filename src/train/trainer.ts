@@ -52,7 +52,7 @@ export const DEFAULT_CONFIG = {
   ensemble: { members: 1, forest: false },
   /** Every `every` epochs, τ on `monitor` seeded test cells (0: all) with the mean weights; the
    * full test set is scored once, at the end. */
-  eval: { every: 10, monitor: 1000, baselines: true, rf: { trees: 100, maxDepth: 8, minLeaf: 2, maxFeatures: 0.33 } },
+  eval: { every: 10, monitor: 1000, baselines: true, rf: { trees: 100, maxDepth: 32, minLeaf: 2, maxFeatures: 0.33 } },
   seed: 0,
   runs: 'runs',
   name: null as string | null,
