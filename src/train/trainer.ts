@@ -50,6 +50,9 @@ export const DEFAULT_CONFIG = {
   /** The run's score: the mean of `members` MABNs (seeded apart; their spread is the uncertainty)
    * and, with `forest`, the random forest, as standardised scores. 1 and false: one MABN alone. */
   ensemble: { members: 1, forest: false },
+  /** `run`: start member k from member k mod K' of that finished run (same model and inputs, e.g. a run on
+   * another space trained on the shared proxies): few-shot transfer. '' = random initialisation. */
+  init: { run: '' },
   /** Every `every` epochs, τ on `monitor` seeded test cells (0: all) with the mean weights; the
    * full test set is scored once, at the end. */
   eval: { every: 10, monitor: 1000, baselines: true, rf: { trees: 100, maxDepth: 32, minLeaf: 2, maxFeatures: 0.33 } },
@@ -336,6 +339,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const yTest = pick(yEvalAll, split.test);
 
   const shape: MabnShape = { slots: feats.slots, width: feats.width, extraWidth: feats.extraWidth };
+  const proxies = { node: harvest.nodeProxies, network: harvest.networkProxies };
+  const init = cfg.init.run ? initialWeights(cfg.init.run, cfg.model, shape, proxies) : null;
 
   const dir = createRunDir(cfg.runs, cfg.name ?? `${cfg.space}-${cfg.dataset}-${cfg.model.variant}-n${cfg.split.train}-s${cfg.seed}`);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
@@ -374,6 +379,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     const seed = memberSeed(cfg.seed, k);
     const who = K > 1 ? `member ${k + 1}/${K} ` : '';
     const model = new Mabn(cfg.model, shape, seed);
+    if (init) model.setWeights(init[k % init.length]);
     const params = model.params();
     if (warm) {
       const warmOptim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
@@ -450,7 +456,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   for (const i of split.test) splitCol[i] = splitCol[i] ? 'train+test' : 'test';
   writePredictions(join(dir, 'predictions.arrow'), ds.archs, pred.mean, pred.std, yEvalAll, splitCol);
   const ckpt: Checkpoint = { format: 'parzc-mabn-1', model: cfg.model, shape, seed: cfg.seed, features: state,
-    proxies: { node: harvest.nodeProxies, network: harvest.networkProxies }, weights: members[0].getWeights(),
+    proxies, weights: members[0].getWeights(),
     ...(scorer ? { members: members.slice(1).map((m) => m.getWeights()), scorer } : {}) };
   writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(ckpt));
 
@@ -535,14 +541,39 @@ export interface EvalOptions {
   refit?: boolean;
 }
 
-/** Reloads a run's checkpoint and scores every cell of a harvest; `trained` lists the cells the run
- * trained on (from its predictions.arrow), so transfer and search can leave them out. */
-export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult {
+/** A finished run's resolved config and checkpoint. */
+function readRun(runDir: string): { cfg: TrainConfig; ckpt: Checkpoint } {
   const cfgPath = join(runDir, 'config.json'), ckptPath = join(runDir, 'checkpoint.json');
   if (!existsSync(cfgPath) || !existsSync(ckptPath)) throw new UserError(`${runDir} is not a run directory (needs config.json and checkpoint.json)`);
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as TrainConfig;
   const ckpt = JSON.parse(readFileSync(ckptPath, 'utf8')) as Checkpoint;
   if (ckpt.format !== 'parzc-mabn-1') throw new UserError(`${ckptPath}: unknown checkpoint format ${JSON.stringify(ckpt.format)}`);
+  return { cfg, ckpt };
+}
+
+/** The member weights of `runDir` for a model of `model` and `shape`: what `init.run` starts from. */
+function initialWeights(runDir: string, model: MabnConfig, shape: MabnShape, proxies: NonNullable<Checkpoint['proxies']>): Checkpoint['weights'][] {
+  const { ckpt } = readRun(runDir);
+  const names = (p: typeof proxies) => `node ${p.node.join(', ')}; network ${p.network.join(', ')}`;
+  if (ckpt.proxies && names(ckpt.proxies) !== names(proxies)) {
+    throw new UserError(`init.run ${runDir} was trained on proxies (${names(ckpt.proxies)}), this run reads (${names(proxies)}): set harvest.proxies to the same`);
+  }
+  const arch = ['variant', 'dim', 'depth', 'tokenHidden', 'channelHidden', 'tokenMixing'] as const;
+  const differ = arch.filter((k) => ckpt.model[k] !== model[k]);
+  if (differ.length) throw new UserError(`init.run ${runDir} has another model (${differ.map((k) => `${k} ${ckpt.model[k]} vs ${model[k]}`).join(', ')})`);
+  if (ckpt.shape.width !== shape.width || ckpt.shape.extraWidth !== shape.extraWidth) {
+    throw new UserError(`init.run ${runDir} reads ${ckpt.shape.width} proxies per node and ${ckpt.shape.extraWidth} cell inputs; this run's inputs give ${shape.width} and ${shape.extraWidth}`);
+  }
+  if (model.tokenMixing && ckpt.shape.slots !== shape.slots) {
+    throw new UserError(`init.run ${runDir} mixes tokens across ${ckpt.shape.slots} node slots; this run's cells have ${shape.slots}`);
+  }
+  return [ckpt.weights, ...(ckpt.members ?? [])];
+}
+
+/** Reloads a run's checkpoint and scores every cell of a harvest; `trained` lists the cells the run
+ * trained on (from its predictions.arrow), so transfer and search can leave them out. */
+export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult {
+  const { cfg, ckpt } = readRun(runDir);
   const [path, ...extra] = opts.harvest?.length ? opts.harvest : [cfg.harvest.path, ...(cfg.harvest.extra ?? [])];
   let harvest = loadHarvest(path, extra);
   if (ckpt.proxies) harvest = selectProxies(harvest, ckpt.proxies.node, ckpt.proxies.network);

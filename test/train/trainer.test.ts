@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { tableFromIPC } from 'apache-arrow';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { UserError } from '../../src/errors.ts';
@@ -361,6 +361,30 @@ test('eval --refit-features: a run trained on one space scores the cells of anot
   assert.match(message(() => resolveConfig({ harvest: { path: harvestPath, proxies: 'a' } })), /harvest\.proxies/);
   const bad = await train(baseConfig({ name: 'xspace-bad', harvest: { path: harvestPath, proxies: ['zz'] } }), quiet).then(() => '', (e: Error) => e.message);
   assert.match(bad, /harvest\.proxies names zz/);
+});
+
+test('train: init.run starts from a finished run\'s weights, also across spaces (synthetic)', async () => {
+  const p101 = join(tmp, 'synthetic-nb101-init.arrow');
+  const archs101 = await writeSynthetic(p101, 'synthetic', 'nb101', ['c', 'b', 'a']);
+  const truth101 = new Map<string, Truth>(archs101.map((a, i) => [a, { val: 50 + 10 * latent[i], test: 50.5 + 10 * latent[i] }]));
+  const shared = (name: string, path: string, extra: Record<string, unknown> = {}) => baseConfig({ name, harvest: { path, proxies: ['a', 'b', 'params'] },
+    features: { transform: 'zscore', opEncoding: false, summed: true, network: true },
+    model: { dim: 8, depth: 1, tokenHidden: 8, channelHidden: 8, mcSamples: 0 }, optim: { epochs: 20, batchSize: 12, lr: 0.01 }, ...extra });
+  const source = await train(shared('init-source', harvestPath), quiet);
+  const noEpochs = { optim: { epochs: 0, batchSize: 12, lr: 0.01 } };
+  // Same cells, same split, no training: the copy scores exactly as the source.
+  const copy = await train(shared('init-copy', harvestPath, { init: { run: source.dir }, ...noEpochs }), quiet);
+  assert.is((copy.metrics.test as { kendall: number }).kendall, (source.metrics.test as { kendall: number }).kendall);
+  // Another space, no training: the NB201 weights already rank the NB101 cells; random ones do not.
+  const tau101 = async (name: string, init: string) => ((await train(shared(name, p101, { space: 'nb101', init: { run: init }, ...noEpochs }), { truth: truth101, progress: false })).metrics.test as { kendall: number }).kendall;
+  const transferred = await tau101('init-101', source.dir), random = await tau101('init-101-random', '');
+  assert.ok(transferred > 0.5 && transferred > random + 0.2, `transferred τ ${transferred}, random init ${random}`);
+  const fails = (cfg: ReturnType<typeof baseConfig>) => train(cfg, quiet).then(() => '', (e: Error) => (e instanceof UserError ? e.message : `not a UserError: ${e.message}`));
+  const runsBefore = readdirSync(join(tmp, 'runs')).length;
+  assert.match(await fails(shared('init-dim', harvestPath, { init: { run: source.dir }, model: { dim: 16, depth: 1, tokenHidden: 8, channelHidden: 8, mcSamples: 0 } })), /another model \(dim 8 vs 16\)/);
+  assert.match(await fails(shared('init-proxies', harvestPath, { init: { run: source.dir }, harvest: { path: harvestPath, proxies: ['b', 'a', 'params'] } })), /set harvest\.proxies to the same/);
+  assert.match(await fails(shared('init-missing', harvestPath, { init: { run: join(tmp, 'no-such-run') } })), /not a run directory/);
+  assert.is(readdirSync(join(tmp, 'runs')).length, runsBefore, 'a refused init leaves no run directory behind');
 });
 
 test('train: a warm-up alone teaches the ranking of its target; seeded (synthetic)', async () => {
