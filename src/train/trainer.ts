@@ -551,6 +551,16 @@ function readRun(runDir: string): { cfg: TrainConfig; ckpt: Checkpoint } {
   return { cfg, ckpt };
 }
 
+/** A checkpoint's model reads inputs of `shape` (node slots only matter with token mixing). */
+function checkInputs(who: string, ckpt: Checkpoint, shape: MabnShape, source: string): void {
+  if (shape.slots !== ckpt.shape.slots && ckpt.model.tokenMixing) {
+    throw new UserError(`${who} mixes tokens across its ${ckpt.shape.slots} node slots: it cannot take cells with ${shape.slots}`);
+  }
+  if (shape.width !== ckpt.shape.width || shape.extraWidth !== ckpt.shape.extraWidth) {
+    throw new UserError(`${who} reads ${ckpt.shape.width} proxies per node and ${ckpt.shape.extraWidth} cell inputs; ${source} gives ${shape.width} and ${shape.extraWidth}`);
+  }
+}
+
 /** The member weights of `runDir` for a model of `model` and `shape`: what `init.run` starts from. */
 function initialWeights(runDir: string, model: MabnConfig, shape: MabnShape, proxies: NonNullable<Checkpoint['proxies']>): Checkpoint['weights'][] {
   const { ckpt } = readRun(runDir);
@@ -561,12 +571,7 @@ function initialWeights(runDir: string, model: MabnConfig, shape: MabnShape, pro
   const arch = ['variant', 'dim', 'depth', 'tokenHidden', 'channelHidden', 'tokenMixing'] as const;
   const differ = arch.filter((k) => ckpt.model[k] !== model[k]);
   if (differ.length) throw new UserError(`init.run ${runDir} has another model (${differ.map((k) => `${k} ${ckpt.model[k]} vs ${model[k]}`).join(', ')})`);
-  if (ckpt.shape.width !== shape.width || ckpt.shape.extraWidth !== shape.extraWidth) {
-    throw new UserError(`init.run ${runDir} reads ${ckpt.shape.width} proxies per node and ${ckpt.shape.extraWidth} cell inputs; this run's inputs give ${shape.width} and ${shape.extraWidth}`);
-  }
-  if (model.tokenMixing && ckpt.shape.slots !== shape.slots) {
-    throw new UserError(`init.run ${runDir} mixes tokens across ${ckpt.shape.slots} node slots; this run's cells have ${shape.slots}`);
-  }
+  checkInputs(`init.run ${runDir}`, ckpt, shape, "this run's inputs");
   return [ckpt.weights, ...(ckpt.members ?? [])];
 }
 
@@ -587,12 +592,7 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
   const ds = buildDataset(harvest, tt);
   const all = ds.archs.map((_, i) => i);
   const feats = applyFeatures(ds, all, opts.refit ? fitFeatures(ds, all, ckpt.features.config) : ckpt.features);
-  if (feats.slots !== ckpt.shape.slots && ckpt.model.tokenMixing) {
-    throw new UserError(`${runDir} mixes tokens across its ${ckpt.shape.slots} node slots: it cannot score cells with ${feats.slots}`);
-  }
-  if (feats.width !== ckpt.shape.width || feats.extraWidth !== ckpt.shape.extraWidth) {
-    throw new UserError(`${runDir} reads ${ckpt.shape.width} proxies per node and ${ckpt.shape.extraWidth} cell inputs; ${path} gives ${feats.width} and ${feats.extraWidth}`);
-  }
+  checkInputs(runDir, ckpt, feats, path);
   const weights = [ckpt.weights, ...(ckpt.members ?? [])];
   const memberPreds = weights.map((w, k) => {
     const model = new Mabn(ckpt.model, { ...ckpt.shape, slots: feats.slots }, memberSeed(ckpt.seed, k));
