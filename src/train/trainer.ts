@@ -551,6 +551,11 @@ function readRun(runDir: string): { cfg: TrainConfig; ckpt: Checkpoint } {
   return { cfg, ckpt };
 }
 
+/** Every member's weights, member 0 first. */
+function memberWeights(ckpt: Checkpoint): Checkpoint['weights'][] {
+  return [ckpt.weights, ...(ckpt.members ?? [])];
+}
+
 /** A checkpoint's model reads inputs of `shape` (node slots only matter with token mixing). */
 function checkInputs(who: string, ckpt: Checkpoint, shape: MabnShape, source: string): void {
   if (shape.slots !== ckpt.shape.slots && ckpt.model.tokenMixing) {
@@ -572,7 +577,7 @@ function initialWeights(runDir: string, model: MabnConfig, shape: MabnShape, pro
   const differ = arch.filter((k) => ckpt.model[k] !== model[k]);
   if (differ.length) throw new UserError(`init.run ${runDir} has another model (${differ.map((k) => `${k} ${ckpt.model[k]} vs ${model[k]}`).join(', ')})`);
   checkInputs(`init.run ${runDir}`, ckpt, shape, "this run's inputs");
-  return [ckpt.weights, ...(ckpt.members ?? [])];
+  return memberWeights(ckpt);
 }
 
 /** Reloads a run's checkpoint and scores every cell of a harvest; `trained` lists the cells the run
@@ -593,8 +598,7 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
   const all = ds.archs.map((_, i) => i);
   const feats = applyFeatures(ds, all, opts.refit ? fitFeatures(ds, all, ckpt.features.config) : ckpt.features);
   checkInputs(runDir, ckpt, feats, path);
-  const weights = [ckpt.weights, ...(ckpt.members ?? [])];
-  const memberPreds = weights.map((w, k) => {
+  const memberPreds = memberWeights(ckpt).map((w, k) => {
     const model = new Mabn(ckpt.model, { ...ckpt.shape, slots: feats.slots }, memberSeed(ckpt.seed, k));
     try {
       model.setWeights(w);
