@@ -1,6 +1,7 @@
-// JSON config files: loading with precise syntax errors, `--set a.b=value` style overrides, and
-// merging over defaults. Nothing here validates the schema; callers check the merged result.
+// JSON config files: loading with precise syntax errors, `"extends"` chains, `--set a.b=value` style
+// overrides, and merging over defaults. Nothing here validates the schema; callers check the merged result.
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UserError } from './errors.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -110,11 +111,8 @@ function locateJsonError(text: string): JsonErrorLocation | undefined {
   }
 }
 
-/**
- * Reads a JSON config whose top level is an object. Unreadable files, syntax errors (reported as
- * `file:line:column: ...`, 1-based) and non-object top levels raise a one-line UserError.
- */
-export function loadConfig(path: string): JsonObject {
+/** Reads one JSON file whose top level is an object (no `extends` resolution). */
+function readJsonObject(path: string): JsonObject {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -138,6 +136,23 @@ export function loadConfig(path: string): JsonObject {
     throw new UserError(`${path}: config must be a JSON object, got ${kind}`);
   }
   return data as JsonObject;
+}
+
+/**
+ * Reads a JSON config whose top level is an object. `"extends": "base.json"` (a path relative to the
+ * file) loads that config first and merges this one over it with deepMerge, so a variant holds only
+ * what differs; chains are followed and cycles refused. Unreadable files, syntax errors (reported as
+ * `file:line:column: ...`, 1-based) and non-object top levels raise a one-line UserError.
+ */
+export function loadConfig(path: string, seen: readonly string[] = []): JsonObject {
+  const data = readJsonObject(path);
+  if (!Object.hasOwn(data, 'extends')) return data;
+  const { extends: base, ...own } = data;
+  if (typeof base !== 'string' || !base) throw new UserError(`${path}: "extends" must be a config file path, got ${JSON.stringify(base)}`);
+  const chain = [...seen, resolve(path)];
+  const basePath = resolve(dirname(path), base);
+  if (chain.includes(basePath)) throw new UserError(`${path}: "extends" cycle: ${[...chain, basePath].join(' → ')}`);
+  return deepMerge(loadConfig(basePath, chain), own);
 }
 
 /** Parses an override value as JSON when possible (numbers, booleans, quoted strings, arrays…), else as a plain string. */

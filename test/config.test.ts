@@ -34,6 +34,23 @@ test('loadConfig reads a JSON object (BOM tolerated)', () => {
   assert.equal(loadConfig(file('\uFEFF{"a": 1}')), { a: 1 });
 });
 
+test('loadConfig follows "extends" chains: nested keys merge, arrays and scalars replace, cycles are refused', () => {
+  const named = (name: string, cfg: object) => {
+    writeFileSync(join(tmp, name), JSON.stringify(cfg));
+    return join(tmp, name);
+  };
+  named('base.json', { space: 'nb201', model: { dim: 32, depth: 2 }, harvest: { path: 'a.arrow', extra: ['x.arrow'] } });
+  named('mid.json', { extends: 'base.json', model: { dim: 64 }, harvest: { extra: [] } });
+  const leaf = named('leaf.json', { extends: './mid.json', dataset: 'cifar100' });
+  assert.equal(loadConfig(leaf), { space: 'nb201', model: { dim: 64, depth: 2 }, harvest: { path: 'a.arrow', extra: [] }, dataset: 'cifar100' });
+  named('cycle-a.json', { extends: 'cycle-b.json' });
+  const cycle = named('cycle-b.json', { extends: 'cycle-a.json' });
+  assert.match(userError(() => loadConfig(cycle)), /"extends" cycle: .*cycle-b\.json → .*cycle-a\.json → .*cycle-b\.json/);
+  assert.match(userError(() => loadConfig(named('self.json', { extends: 'self.json' }))), /"extends" cycle/);
+  assert.match(userError(() => loadConfig(file('{"extends": 3}'))), /"extends" must be a config file path, got 3/);
+  assert.match(userError(() => loadConfig(file('{"extends": "no-such.json"}'))), /cannot read config file .*no-such\.json/);
+});
+
 test('loadConfig syntax errors carry file, line and column', () => {
   const cases: [string, number, number, RegExp][] = [
     ['{\n  "a": 1,\n  "b": }\n', 3, 8, /unexpected "}"/],
