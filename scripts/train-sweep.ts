@@ -33,8 +33,6 @@ interface Row {
   single?: { kendall: number; spearman: number };
   /** The run's MABN + forest blend (trainer metrics `blend`), in runs with baselines. */
   blend?: { kendall: number; spearman: number };
-  /** With `pretrain.rounds` > 1: the run's test τ after each self-training round. */
-  rounds?: number[];
   /** Per dataset (the run's own and --transfer ones): τ on cells not trained on, search results per N. */
   transfer?: Record<string, { kendall: number; spearman: number; search: Record<string, SearchSummary> }>;
 }
@@ -94,7 +92,6 @@ for (const config of configs) {
         if (metrics.baselines) row.baselines = metrics.baselines as Row['baselines'];
         if (metrics.blend) row.blend = metrics.blend as Row['blend'];
         if (metrics.mabn) row.single = metrics.mabn as Row['single'];
-        if (metrics.rounds) row.rounds = metrics.rounds as number[];
         if (variant === 'mabn' && (transferTo.length || searchSizes.length)) row.transfer = transferAndSearch(dir, cfg.dataset);
         appendFileSync(args.results, JSON.stringify(row) + '\n');
         done.push(row);

@@ -45,10 +45,8 @@ export const DEFAULT_CONFIG = {
   optim: { lr: 1e-3, minLr: 0, warmup: 0, weightDecay: 1e-3, epochs: 100, batchSize: 64 },
   /** Optional warm-up before the labelled training: `epochs` of the same ranking losses on `cells`
    * seeded cells (0: all) against label-free or train-label-only targets of every cell: `forest`, the
-   * random forest fitted on the training cells; `proxies`, the mean rank of the summed proxies.
-   * `rounds` > 1 self-trains: each further round fits fresh members whose warm-up target is the previous
-   * round's score of every cell (noisy-student style; labels still only from the training cells). */
-  pretrain: { epochs: 0, target: 'forest', cells: 2000, rounds: 1 },
+   * random forest fitted on the training cells; `proxies`, the mean rank of the summed proxies. */
+  pretrain: { epochs: 0, target: 'forest', cells: 2000 },
   /** The run's score: the mean of `members` MABNs (seeded apart; their spread is the uncertainty)
    * and, with `forest`, the random forest, as standardised scores. 1 and false: one MABN alone. */
   ensemble: { members: 1, forest: false },
@@ -114,8 +112,6 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   positiveInt('optim.batchSize', cfg.optim.batchSize, 2);
   positiveInt('pretrain.epochs', cfg.pretrain.epochs, 0);
   positiveInt('pretrain.cells', cfg.pretrain.cells, 0);
-  positiveInt('pretrain.rounds', cfg.pretrain.rounds);
-  if (cfg.pretrain.rounds > 1 && !cfg.pretrain.epochs) throw new UserError('config: "pretrain.rounds" > 1 needs "pretrain.epochs" > 0 (the rounds teach through the warm-up)');
   positiveInt('ensemble.members', cfg.ensemble.members);
   oneOf('pretrain.target', cfg.pretrain.target, PRETRAIN_TARGETS);
   positiveInt('eval.every', cfg.eval.every);
@@ -363,34 +359,36 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const pretraining = cfg.pretrain.epochs > 0;
   const needForest = (pretraining && cfg.pretrain.target === 'forest') || cfg.ensemble.forest;
   const base = cfg.eval.baselines || needForest ? baselines(cfg, ds, split, yTrainAll, yEvalAll) : null;
-  // The warm-up's cells and inputs: the same for every ensemble member and round.
-  const warmCells = !pretraining ? [] : cfg.pretrain.cells && cfg.pretrain.cells < all.length
-    ? shuffle(all.slice(), randomSource(deriveSeed(cfg.seed, 'pretrain-cells'))).slice(0, cfg.pretrain.cells) : all;
-  const warmF = selectCells(feats, warmCells);
+  // The warm-up's cells, their inputs and standardised target: the same for every ensemble member.
+  let warm: { cells: number[]; f: Features; y: Float32Array } | null = null;
+  if (pretraining) {
+    const cells = cfg.pretrain.cells && cfg.pretrain.cells < all.length
+      ? shuffle(all.slice(), randomSource(deriveSeed(cfg.seed, 'pretrain-cells'))).slice(0, cfg.pretrain.cells) : all;
+    const scores = cfg.pretrain.target === 'forest' ? base!.forestScores : meanProxyRank(ds);
+    warm = { cells, f: selectCells(feats, cells), y: Float32Array.from(zScores(pick(scores, cells))) };
+  }
   // Losses see standardised targets (the ranking losses' α and MSE are then scale-free).
   const target = Float32Array.from(zScores(yTrain));
   const tTrain = Date.now();
 
-  const K = cfg.ensemble.members, R = cfg.pretrain.rounds;
-  // Member 0 of the last round keeps the single-model tags; further members get a member<k>/ prefix,
-  // earlier self-training rounds a round<r>/ prefix.
-  const prefix = (k: number, r: number) => (r < R ? `round${r}/` : '') + (k ? `member${k}/` : '');
-  /** Ensemble member k of round r: a fresh model, the warm-up on `teacher` (if any), then the labelled epochs. */
-  const fitMember = (k: number, r: number, teacher: Float32Array | null): Mabn => {
+  const K = cfg.ensemble.members;
+  // Member 0's curves keep the single-model tags; further members get a member<k>/ prefix.
+  const prefix = (k: number) => (k ? `member${k}/` : '');
+  /** Ensemble member k: a fresh model, the warm-up (if any), then the labelled epochs. */
+  const fitMember = (k: number): Mabn => {
     const seed = memberSeed(cfg.seed, k);
-    const who = (R > 1 ? `round ${r}/${R} ` : '') + (K > 1 ? `member ${k + 1}/${K} ` : '');
+    const who = K > 1 ? `member ${k + 1}/${K} ` : '';
     const model = new Mabn(cfg.model, shape, seed);
     if (init) model.setWeights(init[k % init.length]);
     const params = model.params();
-    if (teacher) {
+    if (warm) {
       const warmOptim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
-      const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(deriveSeed(seed, 'pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(warmF.n) };
-      const source = r > 1 ? `round ${r - 1}` : cfg.pretrain.target;
+      const fit: FitState = { model, params, optim: warmOptim, cfg, noise: randomSource(deriveSeed(seed, 'pretrain-noise')), step: 0, totalSteps: cfg.pretrain.epochs * epochSteps(warm.cells.length) };
       for (let epoch = 1; epoch <= cfg.pretrain.epochs; epoch++) {
-        const loss = fitEpoch(fit, warmF, teacher, deriveSeed(seed, 'pretrain-epoch', epoch), 0);
-        tb.scalar(`${prefix(k, r)}pretrain/loss`, loss, epoch);
+        const loss = fitEpoch(fit, warm.f, warm.y, deriveSeed(seed, 'pretrain-epoch', epoch), 0);
+        tb.scalar(`${prefix(k)}pretrain/loss`, loss, epoch);
         if (progress && (epoch % 10 === 0 || epoch === cfg.pretrain.epochs)) {
-          process.stderr.write(`${who}pretrain epoch ${epoch}/${cfg.pretrain.epochs} (${source}, ${warmF.n} cells) loss ${loss.toFixed(4)}\n`);
+          process.stderr.write(`${who}pretrain epoch ${epoch}/${cfg.pretrain.epochs} (${cfg.pretrain.target}, ${warm.cells.length} cells) loss ${loss.toFixed(4)}\n`);
         }
       }
       warmOptim.dispose();
@@ -398,24 +396,23 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     const optim = new AdamW(params, { weightDecay: cfg.optim.weightDecay });
     const fit: FitState = { model, params, optim, cfg, noise: randomSource(deriveSeed(seed, 'train-noise')), step: 0, totalSteps: cfg.optim.epochs * epochSteps(trainF.n) };
     let last = { loss: NaN, trainTau: NaN, testTau: NaN };
-    const done = ((r - 1) * K + k) * cfg.optim.epochs, total = R * K * cfg.optim.epochs;
     for (let epoch = 1; epoch <= cfg.optim.epochs; epoch++) {
       const loss = fitEpoch(fit, trainF, target, deriveSeed(seed, 'epoch', epoch), cfg.loss.kl / trainF.n);
-      tb.scalar(`${prefix(k, r)}train/loss`, loss, epoch);
-      tb.scalar(`${prefix(k, r)}lr`, fit.lr ?? 0, epoch);
+      tb.scalar(`${prefix(k)}train/loss`, loss, epoch);
+      tb.scalar(`${prefix(k)}lr`, fit.lr ?? 0, epoch);
       if (epoch % cfg.eval.every === 0 || epoch === cfg.optim.epochs) {
         // Monitoring uses the mean weights (no noise); the final evaluation uses mcSamples passes.
         const trainTau = kendallTauB(predict(model, trainF, 0, cfg.seed).mean, yTrain);
         const pt = predict(model, monitorF, 0, cfg.seed).mean;
         last = { loss, trainTau, testTau: kendallTauB(pt, yMonitor) };
-        tb.scalar(`${prefix(k, r)}train/kendall`, trainTau, epoch);
-        tb.scalar(`${prefix(k, r)}monitor/kendall`, last.testTau, epoch);
-        tb.scalar(`${prefix(k, r)}monitor/spearman`, spearman(pt, yMonitor), epoch);
+        tb.scalar(`${prefix(k)}train/kendall`, trainTau, epoch);
+        tb.scalar(`${prefix(k)}monitor/kendall`, last.testTau, epoch);
+        tb.scalar(`${prefix(k)}monitor/spearman`, spearman(pt, yMonitor), epoch);
       }
       last.loss = loss;
       if (progress) {
         const elapsed = (Date.now() - tTrain) / 1000;
-        const eta = (elapsed / (done + epoch)) * (total - done - epoch);
+        const eta = (elapsed / (k * cfg.optim.epochs + epoch)) * ((K - k) * cfg.optim.epochs - epoch);
         const line = `${who}epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test (${monitored.length} cells) ${last.testTau.toFixed(3)} ETA ${fmtTime(eta)}`;
         if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K${epoch === cfg.optim.epochs ? '\n' : ''}`);
         else if (epoch % 10 === 0 || epoch === cfg.optim.epochs) process.stderr.write(line + '\n');
@@ -425,26 +422,14 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     return model;
   };
 
-  // Final evaluation on every cell (so `eval` can reproduce the same numbers), then the test subset.
-  // Round 1 learns from the forest or the proxies; each further round from the round before.
-  const forestScores = cfg.ensemble.forest ? base!.forestScores : null;
-  let teacher = !pretraining ? null : cfg.pretrain.target === 'forest' ? base!.forestScores : meanProxyRank(ds);
-  let members: Mabn[] = [], memberPreds: { mean: Float64Array; std: Float64Array }[] = [];
-  let scorer: ScorerState | null = null;
-  let pred: { mean: Float64Array; std: Float64Array } = { mean: new Float64Array(0), std: new Float64Array(0) };
-  const roundTaus: number[] = [];
-  for (let r = 1; r <= R; r++) {
-    for (const m of members) m.dispose();
-    const warmTarget = teacher ? Float32Array.from(zScores(pick(teacher, warmCells))) : null;
-    members = Array.from({ length: K }, (_, k) => fitMember(k, r, warmTarget));
-    memberPreds = members.map((m, k) => predict(m, feats, cfg.model.mcSamples, memberSeed(cfg.seed, k)));
-    scorer = K > 1 || forestScores ? fitScorer(memberPreds.map((p) => p.mean), forestScores, forestScores ? base!.forest : null) : null;
-    pred = scorer ? combineScores(scorer, memberPreds.map((p) => p.mean), forestScores, memberPreds[0].std) : memberPreds[0];
-    roundTaus.push(kendallTauB(pick(pred.mean, split.test), yTest));
-    teacher = pred.mean;
-  }
+  const members = Array.from({ length: K }, (_, k) => fitMember(k));
   const trainSeconds = (Date.now() - tTrain) / 1000;
 
+  // Final evaluation on every cell (so `eval` can reproduce the same numbers), then the test subset.
+  const memberPreds = members.map((m, k) => predict(m, feats, cfg.model.mcSamples, memberSeed(cfg.seed, k)));
+  const forestScores = cfg.ensemble.forest ? base!.forestScores : null;
+  const scorer = K > 1 || forestScores ? fitScorer(memberPreds.map((p) => p.mean), forestScores, forestScores ? base!.forest : null) : null;
+  const pred = scorer ? combineScores(scorer, memberPreds.map((p) => p.mean), forestScores, memberPreds[0].std) : memberPreds[0];
   const testMean = pick(pred.mean, split.test);
   const report = rankingReport(testMean, yTest);
   const metrics: Record<string, unknown> = {
@@ -459,8 +444,6 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     metrics.mabn = rankingReport(pick(memberPreds[0].mean, split.test), yTest);
     metrics.members = memberPreds.map((p) => kendallTauB(pick(p.mean, split.test), yTest));
   }
-  // What self-training is worth: the run's test τ after each round.
-  if (R > 1) metrics.rounds = roundTaus;
   if (cfg.eval.baselines && base) {
     metrics.baselines = base.reports;
     // MABN and the forest err on different cells; the report shows what averaging them is worth.

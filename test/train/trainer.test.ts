@@ -400,24 +400,6 @@ test('train: a warm-up alone teaches the ranking of its target; seeded (syntheti
   assert.ok(proxies > 0.3 && proxies > untrained + 0.1, `proxy-rank warm-up τ ${proxies}, untrained ${untrained}`);
 });
 
-test('train: self-training rounds; round 2 learns round 1\'s ranking of every cell (synthetic)', async () => {
-  const small = { dim: 8, depth: 1, tokenHidden: 8, channelHidden: 8, mcSamples: 0 };
-  const cfg = (rounds: number, epochs: number) => baseConfig({ name: `rounds-${rounds}-${epochs}`, eval: { baselines: false, every: 2, monitor: 10 },
-    model: small, pretrain: { epochs: 10, target: 'forest', cells: 0, rounds }, optim: { epochs, batchSize: 12, lr: 0.01 } });
-  const meanOf = (dir: string) => tableFromIPC(readFileSync(join(dir, 'predictions.arrow'))).getChild('mean')!.toArray() as Float64Array;
-  const one = await train(cfg(1, 4), quiet);
-  const two = await train(cfg(2, 4), quiet);
-  const rounds = two.metrics.rounds as number[];
-  assert.is(rounds.length, 2);
-  assert.is(rounds[0], (one.metrics.test as { kendall: number }).kendall, 'round 1 is the one-round run');
-  assert.is(rounds[1], (two.metrics.test as { kendall: number }).kendall, 'the run reports its last round');
-  // Without labelled epochs, round 2's scores come from its warm-up on round 1's scores alone.
-  const r1 = meanOf((await train(cfg(1, 0), quiet)).dir), r2 = meanOf((await train(cfg(2, 0), quiet)).dir);
-  const agree = kendallTauB(r2, r1);
-  assert.ok(agree > 0.7, `round 2 ranks like its teacher: τ ${agree}`);
-  assert.throws(() => resolveConfig({ harvest: { path: harvestPath }, pretrain: { epochs: 0, rounds: 2 } }), /pretrain\.rounds/);
-});
-
 test('blendScores: the mean of scores standardised over all cells', () => {
   const blended = blendScores([Float64Array.from([1, 2, 3]), Float64Array.from([30, 10, 20])]);
   const z = Math.sqrt(1.5); // 1, 2, 3 → −z, 0, z; 30, 10, 20 → z, −z, 0
