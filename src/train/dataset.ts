@@ -31,6 +31,9 @@ export interface Harvest {
   values: Float32Array;
   /** [cell][slot], 1 where the architecture has that node. */
   mask: Float32Array;
+  /** Node types in the table (its node_type column) and [cell][slot] → index into them, −1 where absent. */
+  nodeTypes: string[];
+  types: Int16Array;
   /** [cell][network proxy], NaN for null. */
   network: Float64Array;
   /** What the statistics were measured with (schema metadata; absent keys are unknown): dataset, images,
@@ -97,7 +100,9 @@ export function readHarvest(path: string): Harvest {
   });
   const values = new Float32Array(N * S * P).fill(Number.NaN);
   const mask = new Float32Array(N * S);
-  const nArch = column(nodes, 'arch', path), nNode = column(nodes, 'node', path);
+  const types = new Int16Array(N * S).fill(-1);
+  const nodeTypes: string[] = [], typeIndex = new Map<string, number>();
+  const nArch = column(nodes, 'arch', path), nNode = column(nodes, 'node', path), nType = column(nodes, 'node_type', path);
   const cols = nodeProxies.map((p) => column(nodes, p, path));
   for (let r = 0; r < nodes.numRows; r++) {
     const i = row.get(nArch.get(r) as string);
@@ -105,10 +110,13 @@ export function readHarvest(path: string): Harvest {
     const s = nNode.get(r) as number;
     if (s < 0 || s >= S) throw new UserError(`${path}: node slot ${s} outside 0..${S - 1}`);
     mask[i * S + s] = 1;
+    const type = String(nType.get(r));
+    if (!typeIndex.has(type)) typeIndex.set(type, nodeTypes.push(type) - 1);
+    types[i * S + s] = typeIndex.get(type)!;
     for (let p = 0; p < P; p++) values[(i * S + s) * P + p] = (cols[p].get(r) as number | null) ?? Number.NaN;
   }
   return {
-    path, space, nodeProxies, networkProxies, slotCount: S, unique: meta.get('archs') === 'unique', archs, values, mask, network,
+    path, space, nodeProxies, networkProxies, slotCount: S, unique: meta.get('archs') === 'unique', archs, values, mask, nodeTypes, types, network,
     measuredWith: measurementOf(meta),
   };
 }

@@ -18,6 +18,10 @@ export interface FeatureConfig {
   summed: boolean;
   /** Append the network-level proxies (params, flops…; signed log, z-scored). */
   network: boolean;
+  /** Append to each node's token the one-hot of its slot and/or of its node type (conv3x3, projection…):
+   * without token mixing the mixer pools its tokens as a set, blind to which node a token is. */
+  tokenSlot?: boolean;
+  tokenType?: boolean;
 }
 
 /** Fitted transform state (JSON-serialisable). */
@@ -35,6 +39,13 @@ export interface FeatureState {
   networkMean: number[];
   networkStd: number[];
   encodeLength: number;
+  /** tokenType: the node types of the one-hot, in order (types not seen in training get none). */
+  nodeTypes?: string[];
+}
+
+/** Token width: the proxies, then the slot one-hot, then the node-type one-hot. */
+function tokenWidth(st: FeatureState): number {
+  return st.proxies + (st.config.tokenSlot ? st.slots : 0) + (st.nodeTypes?.length ?? 0);
 }
 
 /** Model inputs of n cells. Tokens are stored once per harvested row (a unique-cell harvest serves
@@ -42,10 +53,10 @@ export interface FeatureState {
 export interface Features {
   n: number;
   slots: number;
-  /** Token width (proxies) and cell-level input width. */
+  /** Token width (proxies, plus the slot and type one-hots when configured) and cell-level input width. */
   width: number;
   extraWidth: number;
-  /** Token rows: [rows][slot][proxy] and [rows][slot]. */
+  /** Token rows: [rows][slot][width] and [rows][slot]. */
   rows: number;
   tokens: Float32Array;
   mask: Float32Array;
@@ -171,6 +182,11 @@ export function fitFeatures(ds: Dataset, train: readonly number[], config: Featu
     }
   }
   if (config.opEncoding) st.encodeLength = ds.archs.length ? h.space.encode(ds.archs[0]).length : 0;
+  if (config.tokenType) {
+    const seen = new Set<number>();
+    for (const c of train) for (let t = 0; t < S; t++) if (h.mask[ds.source[c] * S + t]) seen.add(h.types[ds.source[c] * S + t]);
+    st.nodeTypes = [...seen].map((i) => h.nodeTypes[i]).sort();
+  }
   return st;
 }
 
@@ -187,12 +203,20 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
     if (!rowOf.has(ds.source[c])) rowOf.set(ds.source[c], rowOf.size);
     return rowOf.get(ds.source[c])!;
   });
-  const tokens = new Float32Array(rowOf.size * S * P);
+  const W = tokenWidth(st), typeAt = new Map((st.nodeTypes ?? []).map((t, k) => [t, k]));
+  const typeOffset = P + (config.tokenSlot ? S : 0);
+  const tokens = new Float32Array(rowOf.size * S * W);
   const mask = new Float32Array(rowOf.size * S);
   const extra = new Float32Array(n * extraWidth);
   const finite = (v: number) => (Number.isFinite(v) ? v : 0);
   for (const [r, i] of rowOf) {
-    for (let s = 0; s < S; s++) mask[i * S + s] = h.mask[r * S + s];
+    for (let s = 0; s < S; s++) {
+      mask[i * S + s] = h.mask[r * S + s];
+      if (!mask[i * S + s]) continue;
+      if (config.tokenSlot) tokens[(i * S + s) * W + P + s] = 1;
+      const k = typeAt.get(h.nodeTypes[h.types[r * S + s]]);
+      if (k !== undefined) tokens[(i * S + s) * W + typeOffset + k] = 1;
+    }
     for (let p = 0; p < P; p++) {
       let lo = Infinity, hi = -Infinity;
       if (config.transform === 'minmax') {
@@ -224,7 +248,7 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
           default:
             v = raw;
         }
-        tokens[(i * S + s) * P + p] = finite(v);
+        tokens[(i * S + s) * W + p] = finite(v);
       }
     }
   }
@@ -241,5 +265,5 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
       networkOf(ds, c).forEach((v, q) => (extra[o++] = finite((signedLog(v) - st.networkMean[q]) / st.networkStd[q])));
     }
   });
-  return { n, slots: S, width: P, extraWidth, rows: rowOf.size, tokens, mask, row, extra };
+  return { n, slots: S, width: W, extraWidth, rows: rowOf.size, tokens, mask, row, extra };
 }

@@ -35,7 +35,9 @@ const archs = space.enumerate().slice(0, N);
 const truth = new Map<string, Truth>(archs.map((a, i) => [a, { val: 50 + 10 * latent[i], test: 50.5 + 10 * latent[i] }]));
 
 /** A SYNTHETIC harvest of the first N cells of `spaceName`: node proxy "a" sums to latent + 1 over a
- * cell's nodes, every other node proxy is noise; network proxy params grows with the latent. */
+ * cell's nodes, every other node proxy is noise; network proxy params grows with the latent. Node types
+ * alternate pool, conv, …; the last node of the last cell is the only "rare" one. */
+const syntheticType = (cell: number, k: number, nodes: number) => (cell === N - 1 && k === nodes - 1 ? 'rare' : k % 2 ? 'conv' : 'pool');
 async function writeSynthetic(path: string, archMode = 'synthetic', spaceName = 'nb201', nodeProxies = ['a', 'b']): Promise<string[]> {
   const sp = getSpace(spaceName);
   const cells = sp.enumerate().slice(0, N);
@@ -48,12 +50,12 @@ async function writeSynthetic(path: string, archMode = 'synthetic', spaceName = 
     slots.forEach((_, k) => nodeProxies.forEach((name, p) => {
       values[k * P + p] = name === 'a' ? ((latent[i] + 1) * (k + 1)) / ((nodes * (nodes + 1)) / 2) : rng.normal();
     }));
-    return { position: i, arch, index: i, slots, names: slots.map((s) => sp.slots[s].name), types: slots.map(() => 'synthetic'),
+    return { position: i, arch, index: i, slots, names: slots.map((s) => sp.slots[s].name), types: slots.map((_, k) => syntheticType(i, k, nodes)),
       values, network: [1000 + 100 * latent[i]], seconds: 0 };
   });
   await writeTables(path, records, {
     nodeProxies, networkProxies: ['params'], archs: cells,
-    slotNames: sp.slots.map((s) => s.name), nodeTypes: ['synthetic'],
+    slotNames: sp.slots.map((s) => s.name), nodeTypes: ['conv', 'pool', 'rare'],
     metadata: { space: spaceName, archs: archMode, node_proxies: nodeProxies.join(','), network_proxies: 'params', slots: JSON.stringify(sp.slots) },
   });
   return cells;
@@ -174,6 +176,35 @@ test('features: fitted on training cells only', () => {
   const a = Array.from({ length: S }, (_, s) => f.tokens[s * 2]).filter((_, s) => f.mask[s]);
   assert.is(Math.min(...a), 0);
   assert.is(Math.max(...a), 1);
+});
+
+test('features: slot and node-type one-hots on each token; a type unseen in training gets none (synthetic)', () => {
+  const ds = buildDataset(readHarvest(harvestPath), truth);
+  const st = fitFeatures(ds, [0, 1, 2, 3, 4, 5], { transform: 'zscore', opEncoding: false, summed: false, network: false, tokenSlot: true, tokenType: true });
+  assert.equal(st.nodeTypes, ['conv', 'pool']);
+  const cells = [N - 1, 2];
+  const f = applyFeatures(ds, cells, st);
+  const W = 2 + S + 2;
+  assert.is(f.width, W);
+  cells.forEach((c, i) => {
+    const nodes = 3 + (c % 4);
+    for (let s = 0; s < S; s++) {
+      const token = Array.from(f.tokens.subarray((i * S + s) * W, (i * S + s + 1) * W));
+      const k = s / 7;
+      if (!f.mask[i * S + s]) {
+        assert.ok(token.every((v) => v === 0), `padding slot ${s} stays 0`);
+        continue;
+      }
+      assert.equal(token.slice(2, 2 + S), Array.from({ length: S }, (_, t) => (t === s ? 1 : 0)), `cell ${c} slot ${s} one-hot`);
+      const type = syntheticType(c, k, nodes);
+      assert.equal(token.slice(2 + S), type === 'rare' ? [0, 0] : [type === 'conv' ? 1 : 0, type === 'pool' ? 1 : 0], `cell ${c} node ${k} (${type})`);
+    }
+  });
+  const plain = applyFeatures(ds, cells, fitFeatures(ds, [0, 1, 2, 3, 4, 5], { transform: 'zscore', opEncoding: false, summed: false, network: false }));
+  assert.is(plain.width, 2);
+  for (let t = 0; t < plain.rows * S; t++) {
+    assert.equal(Array.from(f.tokens.subarray(t * W, t * W + 2)), Array.from(plain.tokens.subarray(t * 2, t * 2 + 2)), 'the proxies are unchanged');
+  }
 });
 
 const mabnConfig = (variant: 'mabn' | 'official'): MabnConfig => ({
@@ -412,6 +443,16 @@ test('train: official variant and extra inputs run (synthetic)', async () => {
   const m = r.metrics.test as { kendall: number; meanStd: number };
   assert.ok(Number.isFinite(m.kendall));
   assert.is(m.meanStd, 0, 'one noisy sample → std 0');
+});
+
+test('train: a run with slot and node-type tokens; eval reproduces it from the checkpoint (synthetic)', async () => {
+  const r = await train(baseConfig({ name: 'token-ids', features: { tokenSlot: true, tokenType: true } }), quiet);
+  const ckpt = JSON.parse(readFileSync(join(r.dir, 'checkpoint.json'), 'utf8'));
+  const rareTrained = splitDataset(N, 24, 1, 'rest').train.includes(N - 1);
+  assert.equal(ckpt.features.nodeTypes, rareTrained ? ['conv', 'pool', 'rare'] : ['conv', 'pool'], 'the types of the training cells');
+  assert.is(ckpt.shape.width, 2 + S + ckpt.features.nodeTypes.length, 'proxies, slot one-hot, type one-hot');
+  const ev = evaluateRun(r.dir, { truth });
+  assert.ok(Math.abs(ev.report!.kendall - (r.metrics.test as { kendall: number }).kendall) < 1e-12);
 });
 
 test('parzc search and eval CLIs on a run: held-out pool, one-line errors (synthetic statistics, real NB201 accuracies)', async () => {
