@@ -18,9 +18,8 @@ export interface FeatureConfig {
   summed: boolean;
   /** Append the network-level proxies (params, flops…; signed log, z-scored). */
   network: boolean;
-  /** Append to each node's token the one-hot of its slot and/or of its node type (conv3x3, projection…):
-   * without token mixing the mixer pools its tokens as a set, blind to which node a token is. */
-  tokenSlot?: boolean;
+  /** Append to each node's token the one-hot of its node type (conv3x3, projection…): without token
+   * mixing the mixer pools its tokens as a set, blind to what kind of node each token is. */
   tokenType?: boolean;
 }
 
@@ -43,9 +42,9 @@ export interface FeatureState {
   nodeTypes?: string[];
 }
 
-/** Token width: the proxies, then the slot one-hot, then the node-type one-hot. */
+/** Token width: the proxies, then the node-type one-hot. */
 function tokenWidth(st: FeatureState): number {
-  return st.proxies + (st.config.tokenSlot ? st.slots : 0) + (st.nodeTypes?.length ?? 0);
+  return st.proxies + (st.nodeTypes?.length ?? 0);
 }
 
 /** Model inputs of n cells. Tokens are stored once per harvested row (a unique-cell harvest serves
@@ -53,7 +52,7 @@ function tokenWidth(st: FeatureState): number {
 export interface Features {
   n: number;
   slots: number;
-  /** Token width (proxies, plus the slot and type one-hots when configured) and cell-level input width. */
+  /** Token width (proxies, plus the node-type one-hot when configured) and cell-level input width. */
   width: number;
   extraWidth: number;
   /** Token rows: [rows][slot][width] and [rows][slot]. */
@@ -204,7 +203,6 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
     return rowOf.get(ds.source[c])!;
   });
   const W = tokenWidth(st), typeAt = new Map((st.nodeTypes ?? []).map((t, k) => [t, k]));
-  const typeOffset = P + (config.tokenSlot ? S : 0);
   const tokens = new Float32Array(rowOf.size * S * W);
   const mask = new Float32Array(rowOf.size * S);
   const extra = new Float32Array(n * extraWidth);
@@ -213,9 +211,8 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
     for (let s = 0; s < S; s++) {
       mask[i * S + s] = h.mask[r * S + s];
       if (!mask[i * S + s]) continue;
-      if (config.tokenSlot) tokens[(i * S + s) * W + P + s] = 1;
       const k = typeAt.get(h.nodeTypes[h.types[r * S + s]]);
-      if (k !== undefined) tokens[(i * S + s) * W + typeOffset + k] = 1;
+      if (k !== undefined) tokens[(i * S + s) * W + P + k] = 1;
     }
     for (let p = 0; p < P; p++) {
       let lo = Infinity, hi = -Infinity;

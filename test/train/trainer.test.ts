@@ -178,33 +178,28 @@ test('features: fitted on training cells only', () => {
   assert.is(Math.max(...a), 1);
 });
 
-test('features: slot and node-type one-hots on each token; a type unseen in training gets none (synthetic)', () => {
+test('features: a node-type one-hot on each token; a type unseen in training gets none (synthetic)', () => {
   const ds = buildDataset(readHarvest(harvestPath), truth);
-  const st = fitFeatures(ds, [0, 1, 2, 3, 4, 5], { transform: 'zscore', opEncoding: false, summed: false, network: false, tokenSlot: true, tokenType: true });
+  const st = fitFeatures(ds, [0, 1, 2, 3, 4, 5], { transform: 'zscore', opEncoding: false, summed: false, network: false, tokenType: true });
   assert.equal(st.nodeTypes, ['conv', 'pool']);
   const cells = [N - 1, 2];
   const f = applyFeatures(ds, cells, st);
-  const W = 2 + S + 2;
-  assert.is(f.width, W);
+  const plain = applyFeatures(ds, cells, fitFeatures(ds, [0, 1, 2, 3, 4, 5], { transform: 'zscore', opEncoding: false, summed: false, network: false }));
+  assert.is(plain.width, 2);
+  assert.is(f.width, 4);
   cells.forEach((c, i) => {
     const nodes = 3 + (c % 4);
     for (let s = 0; s < S; s++) {
-      const token = Array.from(f.tokens.subarray((i * S + s) * W, (i * S + s + 1) * W));
-      const k = s / 7;
+      const token = Array.from(f.tokens.subarray((i * S + s) * 4, (i * S + s + 1) * 4));
+      assert.equal(token.slice(0, 2), Array.from(plain.tokens.subarray((i * S + s) * 2, (i * S + s + 1) * 2)), 'the proxies are unchanged');
       if (!f.mask[i * S + s]) {
-        assert.ok(token.every((v) => v === 0), `padding slot ${s} stays 0`);
+        assert.equal(token.slice(2), [0, 0], `padding slot ${s} stays 0`);
         continue;
       }
-      assert.equal(token.slice(2, 2 + S), Array.from({ length: S }, (_, t) => (t === s ? 1 : 0)), `cell ${c} slot ${s} one-hot`);
-      const type = syntheticType(c, k, nodes);
-      assert.equal(token.slice(2 + S), type === 'rare' ? [0, 0] : [type === 'conv' ? 1 : 0, type === 'pool' ? 1 : 0], `cell ${c} node ${k} (${type})`);
+      const type = syntheticType(c, s / 7, nodes);
+      assert.equal(token.slice(2), type === 'rare' ? [0, 0] : [type === 'conv' ? 1 : 0, type === 'pool' ? 1 : 0], `cell ${c} slot ${s} (${type})`);
     }
   });
-  const plain = applyFeatures(ds, cells, fitFeatures(ds, [0, 1, 2, 3, 4, 5], { transform: 'zscore', opEncoding: false, summed: false, network: false }));
-  assert.is(plain.width, 2);
-  for (let t = 0; t < plain.rows * S; t++) {
-    assert.equal(Array.from(f.tokens.subarray(t * W, t * W + 2)), Array.from(plain.tokens.subarray(t * 2, t * 2 + 2)), 'the proxies are unchanged');
-  }
 });
 
 const mabnConfig = (variant: 'mabn' | 'official'): MabnConfig => ({
@@ -445,12 +440,12 @@ test('train: official variant and extra inputs run (synthetic)', async () => {
   assert.is(m.meanStd, 0, 'one noisy sample → std 0');
 });
 
-test('train: a run with slot and node-type tokens; eval reproduces it from the checkpoint (synthetic)', async () => {
-  const r = await train(baseConfig({ name: 'token-ids', features: { tokenSlot: true, tokenType: true } }), quiet);
+test('train: a run with node-type tokens; eval reproduces it from the checkpoint (synthetic)', async () => {
+  const r = await train(baseConfig({ name: 'token-types', features: { tokenType: true } }), quiet);
   const ckpt = JSON.parse(readFileSync(join(r.dir, 'checkpoint.json'), 'utf8'));
   const rareTrained = splitDataset(N, 24, 1, 'rest').train.includes(N - 1);
   assert.equal(ckpt.features.nodeTypes, rareTrained ? ['conv', 'pool', 'rare'] : ['conv', 'pool'], 'the types of the training cells');
-  assert.is(ckpt.shape.width, 2 + S + ckpt.features.nodeTypes.length, 'proxies, slot one-hot, type one-hot');
+  assert.is(ckpt.shape.width, 2 + ckpt.features.nodeTypes.length, 'proxies, then the type one-hot');
   const ev = evaluateRun(r.dir, { truth });
   assert.ok(Math.abs(ev.report!.kendall - (r.metrics.test as { kendall: number }).kendall) < 1e-12);
 });
