@@ -21,6 +21,9 @@ export interface FeatureConfig {
   /** Append to each node's token the one-hot of its node type (conv3x3, projection…): without token
    * mixing the mixer pools its tokens as a set, blind to what kind of node each token is. */
   tokenType?: boolean;
+  /** Append each node proxy summed over the cell's nodes of each node type (signed log, z-scored);
+   * the run's random forest reads them too. */
+  typedSums?: boolean;
 }
 
 /** Fitted transform state (JSON-serialisable). */
@@ -38,13 +41,15 @@ export interface FeatureState {
   networkMean: number[];
   networkStd: number[];
   encodeLength: number;
-  /** tokenType: the node types of the one-hot, in order (types not seen in training get none). */
+  /** tokenType, typedSums: the node types seen in training, in order (other types are left out). */
   nodeTypes?: string[];
+  typedMean?: number[];
+  typedStd?: number[];
 }
 
 /** Token width: the proxies, then the node-type one-hot. */
 function tokenWidth(st: FeatureState): number {
-  return st.proxies + (st.nodeTypes?.length ?? 0);
+  return st.proxies + (st.config.tokenType ? st.nodeTypes!.length : 0);
 }
 
 /** Model inputs of n cells. Tokens are stored once per harvested row (a unique-cell harvest serves
@@ -133,6 +138,23 @@ export function summedProxies(ds: Dataset, cell: number): number[] {
   return [...summed(ds, cell), ...networkOf(ds, cell)].map((v) => (Number.isFinite(v) ? signedLog(v) : 0));
 }
 
+/** Each node proxy summed over the cell's nodes of each of `types` (type-major), signed-log'd. Proxies of
+ * a conv and of a projection say different things; the plain sum mixes them. */
+export function typedSummedProxies(ds: Dataset, cell: number, types: readonly string[]): number[] {
+  const h = ds.harvest, S = h.slotCount, P = h.nodeProxies.length, r = ds.source[cell];
+  const at = types.map((t) => h.nodeTypes.indexOf(t));
+  const out = new Array<number>(types.length * P).fill(0);
+  for (let s = 0; s < S; s++) {
+    const k = h.mask[r * S + s] ? at.indexOf(h.types[r * S + s]) : -1;
+    if (k < 0) continue;
+    for (let p = 0; p < P; p++) {
+      const v = h.values[(r * S + s) * P + p];
+      if (Number.isFinite(v)) out[k * P + p] += v;
+    }
+  }
+  return out.map(signedLog);
+}
+
 export function fitFeatures(ds: Dataset, train: readonly number[], config: FeatureConfig): FeatureState {
   const h = ds.harvest, S = h.slotCount, P = h.nodeProxies.length;
   const st: FeatureState = {
@@ -181,10 +203,16 @@ export function fitFeatures(ds: Dataset, train: readonly number[], config: Featu
     }
   }
   if (config.opEncoding) st.encodeLength = ds.archs.length ? h.space.encode(ds.archs[0]).length : 0;
-  if (config.tokenType) {
+  if (config.tokenType || config.typedSums) {
     const seen = new Set<number>();
     for (const c of train) for (let t = 0; t < S; t++) if (h.mask[ds.source[c] * S + t]) seen.add(h.types[ds.source[c] * S + t]);
     st.nodeTypes = [...seen].map((i) => h.nodeTypes[i]).sort();
+  }
+  if (config.typedSums) {
+    const sums = train.map((c) => typedSummedProxies(ds, c, st.nodeTypes!));
+    const stats = Array.from({ length: st.nodeTypes!.length * P }, (_, j) => meanStd(sums.map((v) => v[j])));
+    st.typedMean = stats.map((x) => x[0]);
+    st.typedStd = stats.map((x) => x[1]);
   }
   return st;
 }
@@ -195,7 +223,7 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
     throw new Error(`feature state expects ${st.slots} slots × ${st.proxies} proxies, harvest has ${S} × ${P}`);
   }
   const { config } = st;
-  const extraWidth = st.encodeLength + st.summedMean.length + st.networkMean.length;
+  const extraWidth = st.encodeLength + st.summedMean.length + st.networkMean.length + (st.typedMean?.length ?? 0);
   const n = cells.length;
   const rowOf = new Map<number, number>();
   const row = Int32Array.from(cells, (c) => {
@@ -260,6 +288,9 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
     }
     if (st.networkMean.length) {
       networkOf(ds, c).forEach((v, q) => (extra[o++] = finite((signedLog(v) - st.networkMean[q]) / st.networkStd[q])));
+    }
+    if (st.typedMean) {
+      typedSummedProxies(ds, c, st.nodeTypes!).forEach((v, j) => (extra[o++] = finite((v - st.typedMean![j]) / st.typedStd![j])));
     }
   });
   return { n, slots: S, width: W, extraWidth, rows: rowOf.size, tokens, mask, row, extra };

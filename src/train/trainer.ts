@@ -13,7 +13,7 @@ import { scatterPlotPng, SCATTER_DEFAULTS } from '../tensorboard/png.ts';
 import { fitForest, fitRidge, predictForest, predictRidge, type Forest } from './baselines.ts';
 import { combineScores, fitScorer, type ScorerState } from './scorer.ts';
 import { buildDataset, loadHarvest, loadTruth, selectProxies, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
-import { applyFeatures, fitFeatures, NODE_TRANSFORMS, selectCells, summedProxies, type FeatureState, type Features } from './features.ts';
+import { applyFeatures, fitFeatures, NODE_TRANSFORMS, selectCells, summedProxies, typedSummedProxies, type FeatureState, type Features } from './features.ts';
 import { diffKendallLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
 import { Mabn, type MabnConfig, type MabnShape } from './mabn.ts';
 import type { Rng } from '../random.ts';
@@ -36,7 +36,7 @@ export const DEFAULT_CONFIG = {
   // Chosen on 156 cells, split seeds 0-2 (docs/training.md): per-(slot, proxy) z-scores and cell-level
   // inputs beat ParZC's per-cell min-max, RankNet beats DiffKendall, and with those inputs token
   // mixing costs τ; MC averaging adds nothing over the mean weights, at mcSamples× the prediction cost.
-  features: { transform: 'zscore', opEncoding: true, summed: true, network: true, tokenType: false },
+  features: { transform: 'zscore', opEncoding: true, summed: true, network: true, tokenType: false, typedSums: false },
   model: {
     variant: 'mabn', dim: 32, depth: 2, tokenHidden: 64, channelHidden: 64, tokenMixing: false,
     rho0: -5, priorStd: 0.1, mcSamples: 0,
@@ -358,7 +358,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   // The forest is fitted before training when the warm-up distils it, and reused by the report.
   const pretraining = cfg.pretrain.epochs > 0;
   const needForest = (pretraining && cfg.pretrain.target === 'forest') || cfg.ensemble.forest;
-  const base = cfg.eval.baselines || needForest ? baselines(cfg, ds, split, yTrainAll, yEvalAll) : null;
+  const base = cfg.eval.baselines || needForest ? baselines(cfg, ds, split, yTrainAll, yEvalAll, state) : null;
   // The warm-up's cells, their inputs and standardised target: the same for every ensemble member.
   let warm: { cells: number[]; f: Features; y: Float32Array } | null = null;
   if (pretraining) {
@@ -469,9 +469,10 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
 }
 
 /** Zero-training proxies (summed over nodes, plus network proxies), ridge on summed proxies and a
- * random forest on summed proxies + op encoding, all on the trainer's split; with the forest's score of
- * every cell. */
-export function baselines(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array): {
+ * random forest on summed proxies + op encoding (the issue's baseline), all on the trainer's split.
+ * With `features.typedSums` a second forest also reads the per-type sums (`randomForestTyped`); the run
+ * uses the forest on its own inputs (warm-up teacher, ensemble, blend) and returns its score of every cell. */
+export function baselines(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array, state: FeatureState): {
   reports: Record<string, RankingReport | Record<string, RankingReport>>;
   forestScores: Float64Array;
   forest: Forest;
@@ -487,16 +488,24 @@ export function baselines(cfg: TrainConfig, ds: Dataset, split: { train: number[
   });
   const Xtr = split.train.map((c) => X[c]), Xte = split.test.map((c) => X[c]);
   const ridge = rankingReport(predictRidge(fitRidge(Xtr, yTrain, 1), Xte), yTest);
-  const Xrf = forestInputs(ds);
-  const rf = cfg.eval.rf;
-  const forest = fitForest(split.train.map((c) => Xrf[c]), yTrain, { ...rf, seed: deriveSeed(cfg.seed, 'rf') });
-  const forestScores = predictForest(forest, Xrf);
-  return { reports: { proxies, ridge, randomForest: rankingReport(pick(forestScores, split.test), yTest) }, forestScores, forest };
+  const fitOn = (Xrf: number[][]) => {
+    const forest = fitForest(split.train.map((c) => Xrf[c]), yTrain, { ...cfg.eval.rf, seed: deriveSeed(cfg.seed, 'rf') });
+    const scores = predictForest(forest, Xrf);
+    return { forest, scores, report: rankingReport(pick(scores, split.test), yTest) };
+  };
+  const plain = fitOn(forestInputs(ds, null));
+  const reports: Record<string, RankingReport | Record<string, RankingReport>> = { proxies, ridge, randomForest: plain.report };
+  if (!state.typedMean) return { reports, forestScores: plain.scores, forest: plain.forest };
+  const typed = fitOn(forestInputs(ds, state));
+  reports.randomForestTyped = typed.report;
+  return { reports, forestScores: typed.scores, forest: typed.forest };
 }
 
-/** The forest's inputs of every cell: summed and network proxies (signed log), then the op encoding. */
-function forestInputs(ds: Dataset): number[][] {
-  return ds.archs.map((a, c) => [...summedProxies(ds, c), ...ds.harvest.space.encode(a)]);
+/** The forest's inputs of every cell: summed and network proxies (signed log), the op encoding, then
+ * (when the run's features have them) the per-type sums. */
+function forestInputs(ds: Dataset, state: FeatureState | null): number[][] {
+  const types = state?.typedMean ? state.nodeTypes! : null;
+  return ds.archs.map((a, c) => [...summedProxies(ds, c), ...ds.harvest.space.encode(a), ...(types ? typedSummedProxies(ds, c, types) : [])]);
 }
 
 /** The mean of each score vector standardised over all cells (no labels involved). */
@@ -592,6 +601,7 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
     if (!opts.refit) throw new UserError(`${runDir} was trained on ${cfg.space}; scoring ${space} cells needs --refit-features (feature statistics refitted on those cells, no labels read)`);
     if (ckpt.features.encodeLength) throw new UserError(`${runDir} reads the op encoding of ${cfg.space} (features.opEncoding): it cannot score ${space}; train with --set features.opEncoding=false`);
     if (ckpt.scorer?.forest) throw new UserError(`${runDir} scores with a random forest on ${cfg.space}'s op encoding (ensemble.forest): it cannot score ${space}`);
+    if (ckpt.features.nodeTypes) throw new UserError(`${runDir} reads ${cfg.space}'s node types (features.tokenType / typedSums): it cannot score ${space}; train without them`);
   }
   const tt = opts.truth === undefined ? loadTruth(space, opts.dataset ?? cfg.dataset) : opts.truth;
   const ds = buildDataset(harvest, tt);
@@ -607,7 +617,7 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
       model.dispose();
     }
   });
-  const forestScores = ckpt.scorer?.forest ? predictForest(ckpt.scorer.forest.trees, forestInputs(ds)) : null;
+  const forestScores = ckpt.scorer?.forest ? predictForest(ckpt.scorer.forest.trees, forestInputs(ds, ckpt.features)) : null;
   const { mean, std } = ckpt.scorer ? combineScores(ckpt.scorer, memberPreds.map((p) => p.mean), forestScores, memberPreds[0].std) : memberPreds[0];
   const target = cfg.target.eval === 'val' ? ds.val : ds.test;
   const trained = trainedArchs(runDir);

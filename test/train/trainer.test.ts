@@ -16,7 +16,7 @@ import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from '../../src/train/baselines.ts';
 import { buildDataset, loadHarvest, readHarvest, selectProxies, splitDataset, type Truth } from '../../src/train/dataset.ts';
-import { applyFeatures, fitFeatures, selectCells, type FeatureConfig } from '../../src/train/features.ts';
+import { applyFeatures, fitFeatures, selectCells, signedLog, typedSummedProxies, type FeatureConfig } from '../../src/train/features.ts';
 import { Mabn, type MabnConfig } from '../../src/train/mabn.ts';
 import { createRunDir } from '../../src/train/run-dir.ts';
 import { blendScores, evaluateRun, predict, resolveConfig, train } from '../../src/train/trainer.ts';
@@ -440,14 +440,35 @@ test('train: official variant and extra inputs run (synthetic)', async () => {
   assert.is(m.meanStd, 0, 'one noisy sample → std 0');
 });
 
-test('train: a run with node-type tokens; eval reproduces it from the checkpoint (synthetic)', async () => {
-  const r = await train(baseConfig({ name: 'token-types', features: { tokenType: true } }), quiet);
+test('train: node-type tokens and per-type sums, with the forest in the score; eval reproduces it (synthetic)', async () => {
+  const features = { transform: 'zscore', opEncoding: false, summed: true, network: true };
+  const plain = await train(baseConfig({ name: 'types-off', features, ensemble: { members: 1, forest: true } }), quiet);
+  const r = await train(baseConfig({ name: 'types-on', features: { ...features, tokenType: true, typedSums: true }, ensemble: { members: 1, forest: true } }), quiet);
   const ckpt = JSON.parse(readFileSync(join(r.dir, 'checkpoint.json'), 'utf8'));
   const rareTrained = splitDataset(N, 24, 1, 'rest').train.includes(N - 1);
-  assert.equal(ckpt.features.nodeTypes, rareTrained ? ['conv', 'pool', 'rare'] : ['conv', 'pool'], 'the types of the training cells');
-  assert.is(ckpt.shape.width, 2 + ckpt.features.nodeTypes.length, 'proxies, then the type one-hot');
+  const types: string[] = ckpt.features.nodeTypes;
+  assert.equal(types, rareTrained ? ['conv', 'pool', 'rare'] : ['conv', 'pool'], 'the types of the training cells');
+  assert.is(ckpt.shape.width, 2 + types.length, 'proxies, then the type one-hot');
+  const plainShape = JSON.parse(readFileSync(join(plain.dir, 'checkpoint.json'), 'utf8')).shape;
+  assert.is(ckpt.shape.extraWidth, plainShape.extraWidth + 2 * types.length, 'a sum per (type, proxy)');
+  const base = r.metrics.baselines as Record<string, { kendall: number }>;
+  assert.is(base.randomForest.kendall, (plain.metrics.baselines as Record<string, { kendall: number }>).randomForest.kendall, 'the issue\'s forest is unchanged');
+  assert.type(base.randomForestTyped.kendall, 'number');
   const ev = evaluateRun(r.dir, { truth });
-  assert.ok(Math.abs(ev.report!.kendall - (r.metrics.test as { kendall: number }).kendall) < 1e-12);
+  assert.ok(Math.abs(ev.report!.kendall - (r.metrics.test as { kendall: number }).kendall) < 1e-12, 'eval rebuilds the typed forest inputs');
+});
+
+test('features: per-type sums add each proxy over the nodes of each type (synthetic)', () => {
+  const ds = buildDataset(readHarvest(harvestPath), truth);
+  const c = N - 1, nodes = 3 + (c % 4), h = ds.harvest;
+  const sums = typedSummedProxies(ds, c, ['pool', 'conv']);
+  const want = [0, 0, 0, 0];
+  for (let k = 0; k < nodes; k++) {
+    const type = syntheticType(c, k, nodes);
+    if (type === 'rare') continue;
+    for (let p = 0; p < 2; p++) want[(type === 'pool' ? 0 : 1) * 2 + p] += h.values[(ds.source[c] * S + k * 7) * 2 + p];
+  }
+  sums.forEach((v, j) => assert.ok(Math.abs(v - signedLog(want[j])) < 1e-6, `sum ${j}: ${v} vs ${signedLog(want[j])}`));
 });
 
 test('parzc search and eval CLIs on a run: held-out pool, one-line errors (synthetic statistics, real NB201 accuracies)', async () => {
