@@ -36,6 +36,8 @@ export const DEFAULT_CONFIG = {
   // Chosen on 156 cells, split seeds 0-2 (docs/training.md): per-(slot, proxy) z-scores and cell-level
   // inputs beat ParZC's per-cell min-max, RankNet beats DiffKendall, and with those inputs token
   // mixing costs τ; MC averaging adds nothing over the mean weights, at mcSamples× the prediction cost.
+  // Node types (tokenType, typedSums) gain with a forest warm-up and cost without one (session 9): the
+  // NB201/NB101 configs turn them on.
   features: { transform: 'zscore', opEncoding: true, summed: true, network: true, tokenType: false, typedSums: false },
   model: {
     variant: 'mabn', dim: 32, depth: 2, tokenHidden: 64, channelHidden: 64, tokenMixing: false,
