@@ -22,9 +22,10 @@ export const trainCommand: CommandModule = {
     await selectBackend(argv.backend as BackendName);
     const { dir, metrics } = await train(cfg);
     const test = metrics.test as { kendall: number; spearman: number; n: number };
-    const b = metrics.baselines as { ridge?: { kendall: number }; randomForest?: { kendall: number } } | undefined;
+    const b = metrics.baselines as { ridge?: { kendall: number }; randomForest?: { kendall: number }; randomForestTyped?: { kendall: number } } | undefined;
+    const typed = b?.randomForestTyped ? ` (with per-type sums ${b.randomForestTyped.kendall.toFixed(4)})` : '';
     process.stderr.write(`parzc: test τ ${test.kendall.toFixed(4)} ρ ${test.spearman.toFixed(4)} (n = ${test.n})` +
-      (b ? `; ridge τ ${b.ridge?.kendall.toFixed(4)}, random forest τ ${b.randomForest?.kendall.toFixed(4)}` : '') + '\n');
+      (b ? `; ridge τ ${b.ridge?.kendall.toFixed(4)}, random forest τ ${b.randomForest?.kendall.toFixed(4)}${typed}` : '') + '\n');
     process.stdout.write(`${dir}\n`);
   },
 };
