@@ -384,6 +384,9 @@ test('eval --refit-features: a run trained on one space scores the cells of anot
   assert.match(message(() => evaluateRun(run.dir, { harvest: [p101], truth: truth101 })), /--refit-features/);
   const withOps = await train(cfg(true), quiet);
   assert.match(message(() => evaluateRun(withOps.dir, { harvest: [p101], truth: truth101, refit: true })), /opEncoding=false/);
+  const withTypes = await train(baseConfig({ name: 'xspace-types', harvest: { path: harvestPath, proxies: ['a', 'b', 'params'] },
+    features: { transform: 'zscore', opEncoding: false, summed: true, network: true, typedSums: true }, optim: { epochs: 1, batchSize: 12 } }), quiet);
+  assert.match(message(() => evaluateRun(withTypes.dir, { harvest: [p101], truth: truth101, refit: true })), /node types/);
   assert.match(message(() => resolveConfig({ harvest: { path: harvestPath, proxies: 'a' } })), /harvest\.proxies/);
   const bad = await train(baseConfig({ name: 'xspace-bad', harvest: { path: harvestPath, proxies: ['zz'] } }), quiet).then(() => '', (e: Error) => e.message);
   assert.match(bad, /harvest\.proxies names zz/);
