@@ -113,18 +113,25 @@ function cdf(q: number[], x: number): number {
   return (lo + f) / (q.length - 1);
 }
 
-/** Sum of each node proxy over the cell's nodes (NaN values skipped). */
-function summed(ds: Dataset, cell: number): number[] {
+/** Sum of each node proxy over the cell's nodes in each of `groups` groups (group-major; NaN values
+ * skipped); `groupOf(slot)` < 0 leaves a node out. */
+function groupedSums(ds: Dataset, cell: number, groups: number, groupOf: (slot: number) => number): number[] {
   const h = ds.harvest, S = h.slotCount, P = h.nodeProxies.length, r = ds.source[cell];
-  const out = new Array<number>(P).fill(0);
+  const out = new Array<number>(groups * P).fill(0);
   for (let s = 0; s < S; s++) {
-    if (!h.mask[r * S + s]) continue;
+    const k = h.mask[r * S + s] ? groupOf(s) : -1;
+    if (k < 0) continue;
     for (let p = 0; p < P; p++) {
       const v = h.values[(r * S + s) * P + p];
-      if (Number.isFinite(v)) out[p] += v;
+      if (Number.isFinite(v)) out[k * P + p] += v;
     }
   }
   return out;
+}
+
+/** Sum of each node proxy over the cell's nodes (NaN values skipped). */
+function summed(ds: Dataset, cell: number): number[] {
+  return groupedSums(ds, cell, 1, () => 0);
 }
 
 /** Raw network-level proxies of a cell. */
@@ -141,18 +148,9 @@ export function summedProxies(ds: Dataset, cell: number): number[] {
 /** Each node proxy summed over the cell's nodes of each of `types` (type-major), signed-log'd. Proxies of
  * a conv and of a projection say different things; the plain sum mixes them. */
 export function typedSummedProxies(ds: Dataset, cell: number, types: readonly string[]): number[] {
-  const h = ds.harvest, S = h.slotCount, P = h.nodeProxies.length, r = ds.source[cell];
+  const h = ds.harvest, S = h.slotCount, r = ds.source[cell];
   const at = types.map((t) => h.nodeTypes.indexOf(t));
-  const out = new Array<number>(types.length * P).fill(0);
-  for (let s = 0; s < S; s++) {
-    const k = h.mask[r * S + s] ? at.indexOf(h.types[r * S + s]) : -1;
-    if (k < 0) continue;
-    for (let p = 0; p < P; p++) {
-      const v = h.values[(r * S + s) * P + p];
-      if (Number.isFinite(v)) out[k * P + p] += v;
-    }
-  }
-  return out.map(signedLog);
+  return groupedSums(ds, cell, types.length, (s) => at.indexOf(h.types[r * S + s])).map(signedLog);
 }
 
 export function fitFeatures(ds: Dataset, train: readonly number[], config: FeatureConfig): FeatureState {
