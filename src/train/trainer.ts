@@ -360,13 +360,13 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   // The forest is fitted before training when the warm-up distils it, and reused by the report.
   const pretraining = cfg.pretrain.epochs > 0;
   const needForest = (pretraining && cfg.pretrain.target === 'forest') || cfg.ensemble.forest;
-  const base = cfg.eval.baselines || needForest ? baselines(cfg, ds, split, yTrainAll, yEvalAll, state) : null;
+  const runForest = cfg.eval.baselines || needForest ? fitRunForest(cfg, ds, split.train, yTrainAll, state) : null;
   // The warm-up's cells, their inputs and standardised target: the same for every ensemble member.
   let warm: { cells: number[]; f: Features; y: Float32Array } | null = null;
   if (pretraining) {
     const cells = cfg.pretrain.cells && cfg.pretrain.cells < all.length
       ? shuffle(all.slice(), randomSource(deriveSeed(cfg.seed, 'pretrain-cells'))).slice(0, cfg.pretrain.cells) : all;
-    const scores = cfg.pretrain.target === 'forest' ? base!.forestScores : meanProxyRank(ds);
+    const scores = cfg.pretrain.target === 'forest' ? runForest!.scores : meanProxyRank(ds);
     warm = { cells, f: selectCells(feats, cells), y: Float32Array.from(zScores(pick(scores, cells))) };
   }
   // Losses see standardised targets (the ranking losses' α and MSE are then scale-free).
@@ -429,8 +429,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
 
   // Final evaluation on every cell (so `eval` can reproduce the same numbers), then the test subset.
   const memberPreds = members.map((m, k) => predict(m, feats, cfg.model.mcSamples, memberSeed(cfg.seed, k)));
-  const forestScores = cfg.ensemble.forest ? base!.forestScores : null;
-  const scorer = K > 1 || forestScores ? fitScorer(memberPreds.map((p) => p.mean), forestScores, forestScores ? base!.forest : null) : null;
+  const forestScores = cfg.ensemble.forest ? runForest!.scores : null;
+  const scorer = K > 1 || forestScores ? fitScorer(memberPreds.map((p) => p.mean), forestScores, forestScores ? runForest!.forest : null) : null;
   const pred = scorer ? combineScores(scorer, memberPreds.map((p) => p.mean), forestScores, memberPreds[0].std) : memberPreds[0];
   const testMean = pick(pred.mean, split.test);
   const report = rankingReport(testMean, yTest);
@@ -446,10 +446,10 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     metrics.mabn = rankingReport(pick(memberPreds[0].mean, split.test), yTest);
     metrics.members = memberPreds.map((p) => kendallTauB(pick(p.mean, split.test), yTest));
   }
-  if (cfg.eval.baselines && base) {
-    metrics.baselines = base.reports;
+  if (cfg.eval.baselines && runForest) {
+    metrics.baselines = baselineReports(cfg, ds, split, yTrainAll, yEvalAll, runForest, state);
     // MABN and the forest err on different cells; the report shows what averaging them is worth.
-    metrics.blend = rankingReport(pick(blendScores([memberPreds[0].mean, base.forestScores]), split.test), yTest);
+    metrics.blend = rankingReport(pick(blendScores([memberPreds[0].mean, runForest.scores]), split.test), yTest);
   }
   metrics.seconds = (Date.now() - t0) / 1000;
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
@@ -470,37 +470,39 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   return { dir, metrics };
 }
 
-/** Zero-training proxies (summed over nodes, plus network proxies), ridge on summed proxies and a
- * random forest on summed proxies + op encoding (the issue's baseline), all on the trainer's split.
- * With `features.typedSums` a second forest also reads the per-type sums (`randomForestTyped`); the run
- * uses the forest on its own inputs (warm-up teacher, ensemble, blend) and returns its score of every cell. */
-export function baselines(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array, state: FeatureState): {
-  reports: Record<string, RankingReport | Record<string, RankingReport>>;
-  forestScores: Float64Array;
+interface RunForest {
   forest: Forest;
-} {
+  scores: Float64Array;
+}
+
+/** The run's random forest: fitted on the training cells with the run's forest inputs (the per-type sums
+ * too when the features have them), and its score of every cell. It is the warm-up teacher, the
+ * ensemble's partner and the blend's. */
+export function fitRunForest(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[], yTrainAll: Float64Array, state: FeatureState): RunForest {
+  return fitForestOn(cfg, ds, trainCells, yTrainAll, forestInputs(ds, state));
+}
+
+function fitForestOn(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[], yTrainAll: Float64Array, X: number[][]): RunForest {
+  const forest = fitForest(trainCells.map((c) => X[c]), pick(yTrainAll, trainCells), { ...cfg.eval.rf, seed: deriveSeed(cfg.seed, 'rf') });
+  return { forest, scores: predictForest(forest, X) };
+}
+
+/** Baselines on the trainer's split: each summed proxy alone, ridge on the summed proxies, and the random
+ * forest on summed proxies + op encoding (the issue's baseline). When the run's forest also reads the
+ * per-type sums it is reported as `randomForestTyped`. */
+export function baselineReports(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array, runForest: RunForest, state: FeatureState): Record<string, RankingReport | Record<string, RankingReport>> {
   const h = ds.harvest;
   const yTest = pick(yEvalAll, split.test);
-  const yTrain = pick(yTrainAll, split.train);
   const X = ds.archs.map((_, c) => summedProxies(ds, c));
-  const names = [...h.nodeProxies, ...h.networkProxies];
   const proxies: Record<string, RankingReport> = {};
-  names.forEach((name, j) => {
+  [...h.nodeProxies, ...h.networkProxies].forEach((name, j) => {
     proxies[name] = rankingReport(Float64Array.from(split.test, (c) => X[c][j]), yTest);
   });
-  const Xtr = split.train.map((c) => X[c]), Xte = split.test.map((c) => X[c]);
-  const ridge = rankingReport(predictRidge(fitRidge(Xtr, yTrain, 1), Xte), yTest);
-  const fitOn = (Xrf: number[][]) => {
-    const forest = fitForest(split.train.map((c) => Xrf[c]), yTrain, { ...cfg.eval.rf, seed: deriveSeed(cfg.seed, 'rf') });
-    const scores = predictForest(forest, Xrf);
-    return { forest, scores, report: rankingReport(pick(scores, split.test), yTest) };
-  };
-  const plain = fitOn(forestInputs(ds, null));
-  const reports: Record<string, RankingReport | Record<string, RankingReport>> = { proxies, ridge, randomForest: plain.report };
-  if (!state.typedMean) return { reports, forestScores: plain.scores, forest: plain.forest };
-  const typed = fitOn(forestInputs(ds, state));
-  reports.randomForestTyped = typed.report;
-  return { reports, forestScores: typed.scores, forest: typed.forest };
+  const ridge = rankingReport(predictRidge(fitRidge(split.train.map((c) => X[c]), pick(yTrainAll, split.train), 1), split.test.map((c) => X[c])), yTest);
+  const report = (f: RunForest) => rankingReport(pick(f.scores, split.test), yTest);
+  if (!state.typedMean) return { proxies, ridge, randomForest: report(runForest) };
+  const plain = fitForestOn(cfg, ds, split.train, yTrainAll, forestInputs(ds, null));
+  return { proxies, ridge, randomForest: report(plain), randomForestTyped: report(runForest) };
 }
 
 /** The forest's inputs of every cell: summed and network proxies (signed log), the op encoding, then
