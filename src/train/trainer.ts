@@ -478,7 +478,7 @@ interface RunForest {
 /** The run's random forest: fitted on the training cells with the run's forest inputs (the per-type sums
  * too when the features have them), and its score of every cell. It is the warm-up teacher, the
  * ensemble's partner and the blend's. */
-export function fitRunForest(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[], yTrainAll: Float64Array, state: FeatureState): RunForest {
+function fitRunForest(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[], yTrainAll: Float64Array, state: FeatureState): RunForest {
   return fitForestOn(cfg, ds, trainCells, yTrainAll, forestInputs(ds, state));
 }
 
@@ -490,7 +490,7 @@ function fitForestOn(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[
 /** Baselines on the trainer's split: each summed proxy alone, ridge on the summed proxies, and the random
  * forest on summed proxies + op encoding (the issue's baseline). When the run's forest also reads the
  * per-type sums it is reported as `randomForestTyped`. */
-export function baselineReports(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array, runForest: RunForest, state: FeatureState): Record<string, RankingReport | Record<string, RankingReport>> {
+function baselineReports(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array, runForest: RunForest, state: FeatureState): Record<string, RankingReport | Record<string, RankingReport>> {
   const h = ds.harvest;
   const yTest = pick(yEvalAll, split.test);
   const X = ds.archs.map((_, c) => summedProxies(ds, c));
