@@ -42,6 +42,14 @@ export const MANIFEST: ManifestEntry[] = [
     path: `cifar10/cifar10_train_batch${i}.bin`, size: 3073000, sha256, derived: true,
     description: `1,000 CIFAR-10 training images: ${convnetjs} (N = ${i})`,
   })),
+  ...([
+    ['cls', '465d61399626e3b6abe08b2dbabcd2a09026b6ed5e83510d3ef87b14822317ad', 'plainly'],
+    ['kd', '48d218437e37318b6685c8c489a380011e964cfe0584228d8a9bd530911705b6', 'with knowledge distillation from ResNet-110'],
+  ] as const).map(([target, sha256, how]): ManifestEntry => ({
+    path: `distill/diswot_s1_cifar100_${target}.txt`, size: 768, sha256, derived: true,
+    description: `CIFAR-100 accuracy of the 64 networks of DisWOT's search space S1 trained ${how}, from lliai/DisWOT-CVPR2023 `
+      + `exps/s1-gt-${target}.txt (Apache-2.0)`,
+  })),
   {
     path: 'nb101/naslib_zc_nasbench101_500_subset.json', size: 259564,
     sha256: 'c34840bc9af68b6ebaa7f052e42c1749a9a737d7243078be2a5548052bc5a0c2',
@@ -97,6 +105,16 @@ export const MANIFEST: ManifestEntry[] = [
     url: raw('automl/NASLib', NASLIB, 'naslib/data/zc_nasbench301.json'),
     description: 'NAS-Bench-Suite-Zero proxy scores and accuracies of 500 DARTS cells (automl/NASLib, Apache-2.0)',
   },
+  ...([
+    ['resnet20', 'json', 13563, 'ba571d499d3759153b35a1192d1bdda0a1e5261321a325d98e211252642d0bc8'],
+    ['resnet20', 'bin', 1084392, '55fa4ffa8345bfb167b8f5f3a05cba788b5ee87bbed6c716a6342c1616ee109f'],
+    ['resnet56', 'json', 38228, '872f1d562667d8a3c9d80d07494cc7624e253af6528a08724e7727d6a435f18e'],
+    ['resnet56', 'bin', 3428328, '489a10d44b2be634b4e71ff17c952480d3fce76ab296ea358068d80686dde3da'],
+  ] as const).map(([net, ext, size, sha256]): ManifestEntry => ({
+    path: `teachers/${net}_cifar10.${ext}`, size, sha256, derived: true,
+    description: `pretrained CIFAR-10 ${net} ${ext === 'json' ? 'tensor manifest' : 'float32 weights'}, converted from the PyTorch `
+      + `checkpoint of akamaster/pytorch_resnet_cifar10 pretrained_models/ (BSD-2-Clause)`,
+  })),
   ...([
     ['autoformer_1', 'e024e37a7b6de47af7c05f8380d1a01793a0f19c4b81ff92a923081de42e7a06', 38646, 'gt_autoformer.pth'],
     ['autoformer_2', '5edd4dbed8428b930517576d80bdbc6460914d365039130f2e170709137eca23', 37991, 'gt_autoformer_2.pth'],
