@@ -1,5 +1,7 @@
 // JSON config files: loading with precise syntax errors, `"extends"` chains, `--set a.b=value` style
 // overrides, and merging over defaults. Nothing here validates the schema; callers check the merged result.
+import cloneDeep from 'lodash/cloneDeep.js';
+import mergeWith from 'lodash/mergeWith.js';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from './errors.ts';
@@ -11,7 +13,8 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Assigns an own data property; plain `obj[key] = v` would reset the prototype for "__proto__". */
+/** Assigns an own data property; plain `obj[key] = v` would reset the prototype for "__proto__" (and
+ * lodash's `set` silently skips such keys, where an override should do what it says). */
 function setOwn(obj: object, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 }
@@ -203,14 +206,9 @@ export function applyOverrides<T extends object>(cfg: T, overrides: readonly str
 /**
  * Recursively merges `cfg` over `defaults` without mutating either: nested objects merge key by
  * key, while arrays, scalars and null in `cfg` replace the default wholesale. Keys absent from the
- * defaults are kept, and `undefined` values in `cfg` leave the default in place.
+ * defaults are kept, `undefined` values in `cfg` leave the default in place, and `__proto__` keys
+ * are skipped (lodash's merge never writes through them).
  */
 export function deepMerge<T extends object>(defaults: T, cfg: object): T {
-  const out = structuredClone(defaults) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(cfg)) {
-    if (value === undefined) continue;
-    const base = Object.hasOwn(out, key) ? out[key] : undefined;
-    setOwn(out, key, isObject(base) && isObject(value) ? deepMerge(base, value) : structuredClone(value));
-  }
-  return out as T;
+  return mergeWith(cloneDeep(defaults), cloneDeep(cfg), (_base: unknown, value: unknown) => (Array.isArray(value) ? value : undefined));
 }

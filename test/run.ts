@@ -1,39 +1,23 @@
-// Runs every test/**/*.test.ts with uvu in one process and closes with a plain
-// "N passed, N failed" line (uvu's own summary is not one CI recognises).
+// Runs every test/**/*.test.ts with uvu in one process (uvu's public `parse` and `run`, as its own CLI
+// does) and closes with a plain "N passed, N failed" line: uvu's own summary is not one CI recognises,
+// and uvu reports its counts only in that printed summary, so the summary is read back from stdout.
 // Usage: npm test [-- <substring filter>]
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-function findTests(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return findTests(p);
-    return name.endsWith('.test.ts') ? [p] : [];
-  });
-}
+import { relative, resolve } from 'node:path';
+import { parse } from 'uvu/parse';
+import { run } from 'uvu/run';
 
 const root = resolve(import.meta.dirname);
 const filter = process.argv[2] ?? '';
-const files = findTests(root).filter((f) => relative(root, f).includes(filter));
+const { suites } = await parse(root, /\.test\.ts$/);
+const selected = suites.filter((s) => relative(root, s.file).includes(filter));
 
-// uvu prints its summary through process.stdout.write; capture the counts from it.
 let captured = '';
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
   captured += String(chunk);
   return (write as any)(chunk, ...rest);
 }) as typeof process.stdout.write;
-
-(globalThis as any).UVU_DEFER = 1;
-const uvu = await import('uvu');
-(globalThis as any).UVU_QUEUE ??= [];
-for (const [i, file] of files.entries()) {
-  (globalThis as any).UVU_INDEX = i;
-  (globalThis as any).UVU_QUEUE.push([relative(root, file)]);
-  await import(pathToFileURL(file).href);
-}
-await uvu.exec(false);
+await run(selected);
 process.stdout.write = write;
 
 const plain = captured.replace(/\x1b\[[0-9;]*m/g, '');
@@ -42,5 +26,5 @@ const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
 const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
 const failed = total - passed - skipped;
 console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));
-if (files.length === 0 || total === 0) { console.error('no tests ran'); process.exitCode = 1; }
+if (selected.length === 0 || total === 0) { console.error('no tests ran'); process.exitCode = 1; }
 if (failed > 0) process.exitCode = 1;
