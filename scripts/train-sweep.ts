@@ -16,7 +16,9 @@ import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName } from '../src/backend/select.ts';
 import { UserError } from '../src/errors.ts';
 import { zeroShotSearch, type SearchSummary } from '../src/eval/search.ts';
-import { evaluateRun, loadTrainConfig, train } from '../src/train/trainer.ts';
+import { evaluateRun } from '../src/eval/evaluate-run.ts';
+import { loadTrainConfig } from '../src/train/config.ts';
+import { train } from '../src/train/trainer.ts';
 
 interface Row {
   config: string;
@@ -86,12 +88,12 @@ for (const config of configs) {
         const cfg = loadTrainConfig(config, [...args.set, `split.train=${n}`, `split.seed=${seed}`, `model.variant="${variant}"`,
           `eval.baselines=${k === 0}`, 'runs="runs/sweep"']);
         const { dir, metrics } = await train(cfg, { progress: false });
-        const test = metrics.test as { kendall: number; spearman: number };
+        const { test } = metrics;
         const row: Row = { config, dataset: cfg.dataset, train: n, seed, variant, kendall: test.kendall, spearman: test.spearman,
-          trainSeconds: metrics.trainSeconds as number, seconds: metrics.seconds as number };
-        if (metrics.baselines) row.baselines = metrics.baselines as Row['baselines'];
-        if (metrics.blend) row.blend = metrics.blend as Row['blend'];
-        if (metrics.mabn) row.single = metrics.mabn as Row['single'];
+          trainSeconds: metrics.trainSeconds, seconds: metrics.seconds };
+        if (metrics.baselines) row.baselines = metrics.baselines;
+        if (metrics.blend) row.blend = metrics.blend;
+        if (metrics.mabn) row.single = metrics.mabn;
         if (variant === 'mabn' && (transferTo.length || searchSizes.length)) row.transfer = transferAndSearch(dir, cfg.dataset);
         appendFileSync(args.results, JSON.stringify(row) + '\n');
         done.push(row);

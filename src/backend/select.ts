@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 import { registerWasmGradients } from './wasm-gradients.ts';
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import type { BackendName } from '../backend/select.ts';
+import { BACKEND_NAMES, type BackendName } from '../backend/select.ts';
 import { loadConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { harvest, mergeShards } from '../harvest/run.ts';
@@ -28,7 +28,7 @@ export const harvestCommand: CommandModule = {
     .option('out', { type: 'string', describe: 'output node table (.arrow); the cells table goes beside it' })
     .option('workers', { type: 'number', describe: 'worker processes (default: number of cores)' })
     .option('shard', { type: 'string', describe: 'i/n: compute every n-th planned architecture from the i-th' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES })
     .option('finalize', { type: 'boolean', describe: 'write the tables from the cells done so far, compute nothing' }),
   handler: async (argv: any) => {
     const file = argv.config ? loadConfig(argv.config) as Record<string, any> : {};

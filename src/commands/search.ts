@@ -1,12 +1,12 @@
 import type { CommandModule } from 'yargs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend, type BackendName } from '../backend/select.ts';
+import { BACKEND_NAMES, selectBackend, type BackendName } from '../backend/select.ts';
 import { UserError } from '../errors.ts';
+import { evaluateRun } from '../eval/evaluate-run.ts';
 import { zeroShotSearch } from '../eval/search.ts';
 import { createRunDir } from '../train/run-dir.ts';
-import { evaluateRun } from '../train/trainer.ts';
-import { BACKENDS, evalOptions, scoringOptions } from './train.ts';
+import { evalOptions, scoringOptions } from './options.ts';
 
 export const searchCommand: CommandModule = {
   command: 'search',
@@ -16,7 +16,7 @@ export const searchCommand: CommandModule = {
     .option('repeats', { type: 'number', default: 100, describe: 'searches (seeded draws)' })
     .option('seed', { type: 'number', default: 0 })
     .option('top', { type: 'number', default: 10, describe: 'also list the top-N scored cells of the whole pool' })
-    .option('backend', { type: 'string', choices: BACKENDS, default: 'auto' }),
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, default: 'auto' }),
   handler: async (argv: any) => {
     for (const k of ['candidates', 'repeats', 'top'] as const) {
       if (!Number.isInteger(argv[k]) || argv[k] < 1) throw new UserError(`--${k} must be a positive integer, got ${argv[k]}`);

@@ -11,3 +11,12 @@ export function standardiser(values: ArrayLike<number>): [number, number] {
   const { mean, std } = meanAndStd(values);
   return [mean, std > 1e-12 ? std : 1];
 }
+
+/** The values of `a` at positions `idx`, in that order. */
+export const pick = (a: ArrayLike<number>, idx: readonly number[]) => Float64Array.from(idx, (i) => a[i]);
+
+/** (x − mean) / std over all of x (std 0 → 1). */
+export function zScores(x: ArrayLike<number>): Float64Array {
+  const [m, sd] = standardiser(x);
+  return Float64Array.from(x, (t) => (t - m) / sd);
+}

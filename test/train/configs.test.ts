@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { loadConfig } from '../../src/config.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { readTable } from '../../src/harvest/table.ts';
-import { resolveConfig } from '../../src/train/trainer.ts';
+import { resolveConfig } from '../../src/train/config.ts';
 
 const dir = 'configs';
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));

@@ -1,0 +1,90 @@
+// What a run reports next to MABN: the run's random forest (also the warm-up teacher, the ensemble's
+// and the blend's partner), every summed proxy alone, ridge, and the typed metrics.json.
+import { averageRanks, rankingReport, type RankingReport } from '../eval/metrics.ts';
+import { deriveSeed } from '../random.ts';
+import { pick } from '../util/stats.ts';
+import { fitForest, fitRidge, predictForest, predictRidge, type Forest } from './baselines.ts';
+import type { TrainConfig } from './config.ts';
+import type { Dataset } from './dataset.ts';
+import { summedProxies, typedSummedProxies, type FeatureState } from './features.ts';
+
+export interface BaselineReports {
+  /** Each summed node proxy and each network proxy alone. */
+  proxies: Record<string, RankingReport>;
+  ridge: RankingReport;
+  /** The forest on summed proxies + op encoding. */
+  randomForest: RankingReport;
+  /** The run's forest when it also reads the per-type sums. */
+  randomForestTyped?: RankingReport;
+}
+
+/** metrics.json of a training run. */
+export interface TrainMetrics {
+  /** The run's score (one MABN, or the ensemble) on the test cells; meanStd: its mean uncertainty. */
+  test: RankingReport & { meanStd: number };
+  train: { kendall: number; n: number };
+  /** Cells with ground truth, and harvested rows they map to. */
+  cells: number;
+  harvested: number;
+  trainSeconds: number;
+  /** With an ensemble: member 0 alone (the single-model run) and every member's τ. */
+  mabn?: RankingReport;
+  members?: number[];
+  baselines?: BaselineReports;
+  /** Member 0 blended 1:1 with the run's forest. */
+  blend?: RankingReport;
+  seconds: number;
+}
+
+export interface RunForest {
+  forest: Forest;
+  scores: Float64Array;
+}
+
+/** The run's random forest: fitted on the training cells with the run's forest inputs (the per-type sums
+ * too when the features have them), and its score of every cell. It is the warm-up teacher, the
+ * ensemble's partner and the blend's. */
+export function fitRunForest(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[], yTrainAll: Float64Array, state: FeatureState): RunForest {
+  return fitForestOn(cfg, ds, trainCells, yTrainAll, forestInputs(ds, state));
+}
+
+function fitForestOn(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[], yTrainAll: Float64Array, X: number[][]): RunForest {
+  const forest = fitForest(trainCells.map((c) => X[c]), pick(yTrainAll, trainCells), { ...cfg.eval.rf, seed: deriveSeed(cfg.seed, 'rf') });
+  return { forest, scores: predictForest(forest, X) };
+}
+
+/** Baselines on the trainer's split: each summed proxy alone, ridge on the summed proxies, and the random
+ * forest on summed proxies + op encoding. When the run's forest also reads the
+ * per-type sums it is reported as `randomForestTyped`. */
+export function baselineReports(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array, runForest: RunForest, state: FeatureState): BaselineReports {
+  const h = ds.harvest;
+  const yTest = pick(yEvalAll, split.test);
+  const X = ds.archs.map((_, c) => summedProxies(ds, c));
+  const proxies: Record<string, RankingReport> = {};
+  [...h.nodeProxies, ...h.networkProxies].forEach((name, j) => {
+    proxies[name] = rankingReport(Float64Array.from(split.test, (c) => X[c][j]), yTest);
+  });
+  const ridge = rankingReport(predictRidge(fitRidge(split.train.map((c) => X[c]), pick(yTrainAll, split.train), 1), split.test.map((c) => X[c])), yTest);
+  const report = (f: RunForest) => rankingReport(pick(f.scores, split.test), yTest);
+  if (!state.typedMean) return { proxies, ridge, randomForest: report(runForest) };
+  const plain = fitForestOn(cfg, ds, split.train, yTrainAll, forestInputs(ds, null));
+  return { proxies, ridge, randomForest: report(plain), randomForestTyped: report(runForest) };
+}
+
+/** The forest's inputs of every cell: summed and network proxies (signed log), the op encoding, then
+ * (when the run's features have them) the per-type sums. */
+export function forestInputs(ds: Dataset, state: FeatureState | null): number[][] {
+  const types = state?.typedMean ? state.nodeTypes! : null;
+  return ds.archs.map((a, c) => [...summedProxies(ds, c), ...ds.harvest.space.encode(a), ...(types ? typedSummedProxies(ds, c, types) : [])]);
+}
+
+/** A label-free score of every cell: the mean over summed proxies of the cell's rank. */
+export function meanProxyRank(ds: Dataset): Float64Array {
+  const X = ds.archs.map((_, c) => summedProxies(ds, c));
+  const out = new Float64Array(X.length);
+  for (let j = 0; j < (X[0]?.length ?? 0); j++) {
+    const r = averageRanks(X.map((row) => row[j]));
+    for (let c = 0; c < X.length; c++) out[c] += r[c] / X[0].length;
+  }
+  return out;
+}
