@@ -214,7 +214,7 @@ export async function writeTables(path: string, records: Iterable<CellRecord>, m
 }
 
 /** Reads an Arrow IPC file, turning a corrupt or truncated file into a one-line error. */
-export function readTable(path: string): Table {
+function readTable(path: string): Table {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
