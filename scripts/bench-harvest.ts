@@ -16,7 +16,7 @@ import { UserError } from '../src/errors.ts';
 import { harvest, journalPath } from '../src/harvest/run.ts';
 import type { HarvestSettings } from '../src/harvest/settings.ts';
 import { enumerateNb201 } from '../src/spaces/nb201-cell.ts';
-import { cellsTablePath, readTable } from '../src/harvest/table.ts';
+import { COLUMNS, readHarvestTables } from '../src/harvest/table.ts';
 
 const PROXIES = ['grad_norm', 'snip', 'synflow'];
 const DEFAULT_DOC = 'docs/benchmarks.md';
@@ -127,8 +127,9 @@ async function benchRun(dir: string, cells: number, workers: number, backend: Ba
     clearInterval(timer);
   }
   const wall = (performance.now() - t0) / 1000;
-  const table = readTable(cellsTablePath(out));
-  const secCol = table.getChild('seconds')!;
+  const tables = readHarvestTables(out);
+  const table = tables.cells;
+  const secCol = tables.cellColumn(COLUMNS.seconds);
   const cellSeconds = Array.from({ length: table.numRows }, (_, i) => secCol.get(i) as number);
   // Start-up (harvest set-up, worker spawn, tsx, TensorFlow.js and backend init) = arrival of the first
   // record minus its own compute time. Falls back to 0 if the journal was never seen.

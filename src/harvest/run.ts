@@ -12,7 +12,7 @@ import { makePlan, shardPlan, type PlannedArch } from './plan.ts';
 import { Progress } from './progress.ts';
 import { decodeRecord, type CellRecord } from './record.ts';
 import { describeSettingsDifference, settingsKey, type HarvestSettings, type RunOptions } from './settings.ts';
-import { cellsTablePath, readTable, tablesToRecords, writeTables, type TableMeta } from './table.ts';
+import { cellsTablePath, readHarvestTables, tablesToRecords, writeTables, type HarvestMetadata, type TableMeta } from './table.ts';
 import type { FromWorker, ToWorker } from './worker.ts';
 
 const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
@@ -83,20 +83,17 @@ function tableMeta(settings: HarvestSettings, backend: string, archs: string[], 
   const networkProxies = proxies.network.map((p) => p.name);
   const describe = (names: string[], reg: ReadonlyMap<string, { description: string }>) =>
     Object.fromEntries(names.map((n) => [n, reg.get(n)!.description]));
+  const metadata: HarvestMetadata = {
+    space: settings.space, dataset: settings.dataset, batchSize: settings.batchSize, microBatch: settings.microBatch,
+    seed: settings.seed, archs: settings.archs, shard: settings.shard, proxies: settings.proxies, backend, parzcVersion: version,
+    cells: done, plannedCells: planned, settings: settingsKey(settings, backend),
+    proxyDescriptions: { ...describe(nodeProxies, NODE_PROXIES), ...describe(networkProxies, NETWORK_PROXIES) },
+    slots: space.slots,
+  };
   return {
-    nodeProxies, networkProxies, archs,
+    nodeProxies, networkProxies, archs, metadata,
     slotNames: space.slots.map((s) => s.name),
     nodeTypes: [...new Set(archs.flatMap((a) => space.build(a, 10).nodes.map((n) => n.type)))].sort(),
-    metadata: {
-      space: settings.space, dataset: settings.dataset, batch_size: String(settings.batchSize),
-      micro_batch: String(settings.microBatch), seed: String(settings.seed), archs: settings.archs,
-      shard: settings.shard ?? '', proxies: settings.proxies.join(','), node_proxies: nodeProxies.join(','),
-      network_proxies: networkProxies.join(','), backend, parzc_version: version,
-      cells: String(done), planned_cells: String(planned), complete: String(done === planned),
-      settings: settingsKey(settings, backend),
-      proxy_descriptions: JSON.stringify({ ...describe(nodeProxies, NODE_PROXIES), ...describe(networkProxies, NETWORK_PROXIES) }),
-      slots: JSON.stringify(space.slots),
-    },
   };
 }
 
@@ -104,13 +101,12 @@ function tableMeta(settings: HarvestSettings, backend: string, archs: string[], 
  * committed partial table resumes like a journal. */
 function journalFromTable(out: string, key: string, plan: PlannedArch[]): Journal | null {
   if (!existsSync(out)) return null;
-  const nodes = readTable(out);
-  const meta = nodes.schema.metadata;
-  if (meta.get('settings') !== key) {
-    throw new UserError(`${out} exists with other settings: ${describeSettingsDifference(key, meta.get('settings') ?? '')}; choose another --out or delete it`);
+  const tables = readHarvestTables(out);
+  const written = tables.meta.settingsKey;
+  if (written !== key) {
+    throw new UserError(`${out} exists with other settings: ${describeSettingsDifference(key, written ?? '')}; choose another --out or delete it`);
   }
-  const records = tablesToRecords(nodes, readTable(cellsTablePath(out)), meta.get('node_proxies')!.split(',').filter(Boolean),
-    meta.get('network_proxies')!.split(',').filter(Boolean));
+  const records = tablesToRecords(tables);
   records.forEach((r, i) => {
     if (plan[i]?.arch !== r.arch) throw new UserError(`${out}: row for ${r.arch} is not in plan order; delete it to start over`);
     r.position = plan[i].position;
@@ -127,22 +123,20 @@ export async function mergeShards(paths: string[], out: string): Promise<number>
   let base: { settings: HarvestSettings; backend: string } | null = null;
   const byArch = new Map<string, CellRecord>();
   for (const p of paths) {
-    const nodes = readTable(p);
-    const meta = nodes.schema.metadata;
-    const { backend, ...settings } = JSON.parse(meta.get('settings') ?? 'null') ?? {};
-    if (!settings.space) throw new UserError(`${p} has no parzc harvest settings in its metadata`);
+    const tables = readHarvestTables(p);
+    const { settingsKey: written, settings: stored } = tables.meta;
+    if (!stored?.space) throw new UserError(`${p} has no parzc harvest settings in its metadata`);
+    const { backend, ...settings } = stored;
     const current = settingsKey(settings, backend);
-    if (current !== meta.get('settings')) {
-      throw new UserError(`${p} was harvested with settings this parzc would not produce: ${describeSettingsDifference(current, meta.get('settings')!)}`);
+    if (current !== written) {
+      throw new UserError(`${p} was harvested with settings this parzc would not produce: ${describeSettingsDifference(current, written!)}`);
     }
     const unsharded = JSON.stringify({ ...settings, shard: null });
     if (base && (JSON.stringify({ ...base.settings, shard: null }) !== unsharded || base.backend !== backend)) {
       throw new UserError(`${p} was harvested with other settings than ${paths[0]}`);
     }
     base ??= { settings, backend };
-    const records = tablesToRecords(nodes, readTable(cellsTablePath(p)), meta.get('node_proxies')!.split(',').filter(Boolean),
-      meta.get('network_proxies')!.split(',').filter(Boolean));
-    for (const r of records) byArch.set(r.arch, r);
+    for (const r of tablesToRecords(tables)) byArch.set(r.arch, r);
   }
   const settings = { ...base!.settings, shard: null };
   const archs = makePlan(getSpace(settings.space), settings.archs, settings.seed);

@@ -2,10 +2,8 @@
 // proxies) and a space's ground truth, padded to the space's slot count, and split into train/test.
 // The space is reached only through the SearchSpace interface (getSpace), so nothing here is NB201
 // specific except the ground-truth lookup table TRUTH below.
-import { existsSync } from 'node:fs';
-import type { Table } from 'apache-arrow';
 import { UserError } from '../errors.ts';
-import { cellsTablePath, readTable } from '../harvest/table.ts';
+import { COLUMNS, readHarvestTables } from '../harvest/table.ts';
 import { deriveSeed, randomSource, shuffle } from '../random.ts';
 import { getSpace } from '../spaces/index.ts';
 import type { SearchSpace, TruthTable } from '../spaces/space.ts';
@@ -41,50 +39,15 @@ export interface Harvest {
   measuredWith: Record<string, string>;
 }
 
-/** Metadata keys that fix a harvest's batch and initialisations (the backend only moves round-off). */
-const MEASUREMENT_KEYS = ['dataset', 'images', 'batch_size', 'micro_batch', 'seed'] as const;
-
-function measurementOf(meta: Map<string, string>): Record<string, string> {
-  let images: string | undefined;
-  try {
-    images = (JSON.parse(meta.get('settings') ?? '{}') as { images?: string }).images;
-  } catch { /* a table without parzc settings: images unknown */ }
-  const all: Record<string, string | undefined> = { ...Object.fromEntries(MEASUREMENT_KEYS.map((k) => [k, meta.get(k)])), images };
-  return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
-}
-
-function column(t: Table, name: string, path: string) {
-  const c = t.getChild(name);
-  if (!c) throw new UserError(`harvest table ${path} has no column "${name}"`);
-  return c;
-}
-
 /** Reads a harvest node table and its `.cells.arrow` sibling. */
 export function readHarvest(path: string): Harvest {
-  if (!existsSync(path)) throw new UserError(`harvest table ${path} does not exist`);
-  const cellsPath = cellsTablePath(path);
-  if (!existsSync(cellsPath)) throw new UserError(`harvest cells table ${cellsPath} (next to ${path}) does not exist`);
-  const nodes = readTable(path);
-  const cells = readTable(cellsPath);
-  const meta = nodes.schema.metadata;
-  const spaceName = meta.get('space');
-  if (!spaceName) throw new UserError(`${path} has no "space" in its schema metadata`);
-  const space = getSpace(spaceName);
-  const list = (k: string) => (meta.get(k) ?? '').split(',').filter(Boolean);
-  const nodeProxies = list('node_proxies');
-  const networkProxies = list('network_proxies');
-  let slotCount = space.slots.length;
-  const slotsJson = meta.get('slots');
-  if (slotsJson) {
-    try {
-      slotCount = Math.max(slotCount, (JSON.parse(slotsJson) as unknown[]).length);
-    } catch {
-      throw new UserError(`${path}: schema metadata "slots" is not valid JSON`);
-    }
-  }
-  const S = slotCount, P = nodeProxies.length, Q = networkProxies.length;
+  const tables = readHarvestTables(path);
+  const { meta, nodes, cells } = tables;
+  const space = getSpace(meta.space);
+  const { nodeProxies, networkProxies } = meta;
+  const S = Math.max(space.slots.length, meta.slots?.length ?? 0), P = nodeProxies.length, Q = networkProxies.length;
 
-  const cArch = column(cells, 'arch', cellsPath);
+  const cArch = tables.cellColumn(COLUMNS.arch);
   const archs: string[] = [];
   const row = new Map<string, number>();
   for (let i = 0; i < cells.numRows; i++) {
@@ -95,15 +58,15 @@ export function readHarvest(path: string): Harvest {
   const N = archs.length;
   const network = new Float64Array(N * Q).fill(Number.NaN);
   networkProxies.forEach((p, q) => {
-    const c = column(cells, p, cellsPath);
+    const c = tables.cellColumn(p);
     for (let i = 0; i < N; i++) network[i * Q + q] = (c.get(i) as number | null) ?? Number.NaN;
   });
   const values = new Float32Array(N * S * P).fill(Number.NaN);
   const mask = new Float32Array(N * S);
   const types = new Int16Array(N * S).fill(-1);
   const nodeTypes: string[] = [], typeIndex = new Map<string, number>();
-  const nArch = column(nodes, 'arch', path), nNode = column(nodes, 'node', path), nType = column(nodes, 'node_type', path);
-  const cols = nodeProxies.map((p) => column(nodes, p, path));
+  const nArch = tables.nodeColumn(COLUMNS.arch), nNode = tables.nodeColumn(COLUMNS.node), nType = tables.nodeColumn(COLUMNS.nodeType);
+  const cols = nodeProxies.map((p) => tables.nodeColumn(p));
   for (let r = 0; r < nodes.numRows; r++) {
     const i = row.get(nArch.get(r) as string);
     if (i === undefined) throw new UserError(`${path}: node row ${r} names an arch missing from the cells table`);
@@ -116,8 +79,8 @@ export function readHarvest(path: string): Harvest {
     for (let p = 0; p < P; p++) values[(i * S + s) * P + p] = (cols[p].get(r) as number | null) ?? Number.NaN;
   }
   return {
-    path, space, nodeProxies, networkProxies, slotCount: S, unique: meta.get('archs') === 'unique', archs, values, mask, nodeTypes, types, network,
-    measuredWith: measurementOf(meta),
+    path, space, nodeProxies, networkProxies, slotCount: S, unique: meta.archs === 'unique', archs, values, mask, nodeTypes, types, network,
+    measuredWith: meta.measuredWith,
   };
 }
 

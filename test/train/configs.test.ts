@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../../src/config.ts';
 import { getSpace } from '../../src/spaces/index.ts';
-import { readTable } from '../../src/harvest/table.ts';
+import { readHarvestTables } from '../../src/harvest/table.ts';
 import { resolveConfig } from '../../src/train/config.ts';
 
 const dir = 'configs';
@@ -21,7 +21,7 @@ test('shipped configs resolve and match their harvest tables', () => {
     if (!cfg.space.startsWith('nds:')) assert.ok(getSpace(cfg.space), `${f}: space ${cfg.space}`);
     for (const p of [cfg.harvest.path, ...cfg.harvest.extra]) {
       if (!existsSync(p)) continue;
-      assert.is(readTable(p).schema.metadata.get('space'), cfg.space, `${f}: ${p}`);
+      assert.is(readHarvestTables(p).meta.space, cfg.space, `${f}: ${p}`);
     }
   }
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { UserError } from '../../src/errors.ts';
 import type { CellRecord } from '../../src/harvest/record.ts';
-import { writeTables } from '../../src/harvest/table.ts';
+import { writeTables, type HarvestMetadata } from '../../src/harvest/table.ts';
 import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from '../../src/train/baselines.ts';
@@ -59,7 +59,7 @@ async function writeSynthetic(path: string, archMode = 'synthetic', spaceName = 
   await writeTables(path, records, {
     nodeProxies, networkProxies: ['params'], archs: cells,
     slotNames: sp.slots.map((s) => s.name), nodeTypes: ['conv', 'pool', 'rare'],
-    metadata: { space: spaceName, archs: archMode, node_proxies: nodeProxies.join(','), network_proxies: 'params', slots: JSON.stringify(sp.slots) },
+    metadata: { space: spaceName, archs: archMode, slots: sp.slots },
   });
   return cells;
 }
@@ -101,7 +101,7 @@ test('dataset: unique tables expand to every isomorphic member with the represen
 
 /** SYNTHETIC table of one more node proxy "c" (= 100·i + slot) and network "nwot" (= i) for cells
  * `cells` of archs, written in reverse order; `opts` renames the proxies, adds metadata or moves the nodes. */
-async function writeExtra(path: string, cells: number[], opts: { node?: string; network?: string; meta?: Record<string, string>; slotStep?: number } = {}): Promise<void> {
+async function writeExtra(path: string, cells: number[], opts: { node?: string; network?: string; meta?: Partial<HarvestMetadata>; slotStep?: number } = {}): Promise<void> {
   const { node = 'c', network = 'nwot', meta = {}, slotStep = 7 } = opts;
   const order = cells.slice().reverse();
   const records: CellRecord[] = order.map((i, position) => {
@@ -112,7 +112,7 @@ async function writeExtra(path: string, cells: number[], opts: { node?: string; 
   await writeTables(path, records, {
     nodeProxies: [node], networkProxies: [network], archs: order.map((i) => archs[i]),
     slotNames: space.slots.map((s) => s.name), nodeTypes: ['synthetic'],
-    metadata: { space: 'nb201', archs: 'synthetic', node_proxies: node, network_proxies: network, slots: JSON.stringify(space.slots), ...meta },
+    metadata: { space: 'nb201', archs: 'synthetic', slots: space.slots, ...meta },
   });
 }
 
@@ -138,8 +138,8 @@ test('dataset: tables of further proxies join by arch; missing cells and repeate
   assert.match(err(() => loadHarvest(harvestPath, [harvestPath]))!, /repeats proxies.*a, b, params/);
   // Statistics of another batch or initialisation, or of other nodes, do not describe the same network.
   const seed0 = join(tmp, 'extra-seed0.arrow'), seed1 = join(tmp, 'extra-seed1.arrow'), moved = join(tmp, 'extra-moved.arrow');
-  await writeExtra(seed0, archs.map((_, i) => i), { meta: { seed: '0', batch_size: '16' } });
-  await writeExtra(seed1, archs.map((_, i) => i), { node: 'd', network: 'zen', meta: { seed: '1', batch_size: '16' } });
+  await writeExtra(seed0, archs.map((_, i) => i), { meta: { seed: 0, batchSize: 16 } });
+  await writeExtra(seed1, archs.map((_, i) => i), { node: 'd', network: 'zen', meta: { seed: 1, batchSize: 16 } });
   await writeExtra(moved, archs.map((_, i) => i), { node: 'd', network: 'zen', slotStep: 6 });
   assert.match(err(() => loadHarvest(harvestPath, [seed0, seed1]))!, /extra-seed1\.arrow was measured with seed 1, .* with seed 0/);
   assert.match(err(() => loadHarvest(harvestPath, [moved]))!, /extra-moved\.arrow has other nodes than .* \(slot 6\)/);
