@@ -28,6 +28,7 @@ import { settingsKey, type HarvestSettings } from '../src/harvest/settings.ts';
 import { cellsTablePath, readTable } from '../src/harvest/table.ts';
 import { formatDuration } from '../src/harvest/progress.ts';
 import { NETWORK_PROXIES, NODE_PROXIES } from '../src/proxies/registry.ts';
+import { storedForm, sumDecoded } from '../src/proxies/stored-form.ts';
 import { darts } from '../src/spaces/darts.ts';
 import { getSpace } from '../src/spaces/index.ts';
 import { nb101 } from '../src/spaces/nb101.ts';
@@ -225,23 +226,20 @@ function writeSection(doc: string, space: string, md: string): void {
   mkdirSync(dirname(doc), { recursive: true });
   writeFileSync(doc, text);
 }
-/** Per-cell aggregate of a node-wise proxy: Σ over nodes with a value (synflow: Σ expm1(v), the table
- * holding ln(1 + score)); NaN when no node has a value. Keyed by arch. */
+/** Per-cell aggregate of a node-wise proxy in linear space, in float64: the stored values decoded and
+ * summed over the nodes that have one (sumDecoded); NaN when no node has a value. Keyed by arch. */
 function nodeAggregates(nodes: Table, proxy: string): Map<string, number> {
   const arch = nodes.getChild('arch')!;
   const col = nodes.getChild(proxy);
   if (!col) throw new UserError(`node table has no column "${proxy}"`);
-  const f = proxy === 'synflow' ? Math.expm1 : (v: number) => v;
-  const sums = new Map<string, number>();
+  const perCell = new Map<string, (number | null)[]>();
   for (let i = 0; i < nodes.numRows; i++) {
     const a = arch.get(i) as string;
-    if (!sums.has(a)) sums.set(a, Number.NaN);
-    const v = col.get(i) as number | null;
-    if (v === null || Number.isNaN(v)) continue;
-    const s = sums.get(a)!;
-    sums.set(a, (Number.isNaN(s) ? 0 : s) + f(v));
+    const values = perCell.get(a) ?? [];
+    values.push(col.get(i) as number | null);
+    perCell.set(a, values);
   }
-  return sums;
+  return new Map([...perCell].map(([a, values]) => [a, sumDecoded(proxy, values) ?? Number.NaN]));
 }
 
 function networkValues(cells: Table, proxy: string): Map<string, number> {
@@ -385,6 +383,7 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const command = `npm run check:zc-reference${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const date = new Date().toISOString().slice(0, 10);
+  const logStored = [...NODE_PROXIES.keys()].filter((p) => storedForm(p) === 'log1p');
   const md = [
     `## ${check.title}`,
     '',
@@ -393,7 +392,7 @@ async function main(): Promise<number> {
     `Cells: ${n}${limit ? ` (first ${n} of ${ref.archs.length}, --limit)` : ''} ${label} cells of \`${check.file}\` (${ref.note}).`,
     `Ours: \`${shown(out)}\`, CIFAR-10 batch of ${settings.batchSize}, seed ${settings.seed}, ` +
       `${cells.numRows} cells, ${(cellSeconds / Math.max(cells.numRows, 1)).toFixed(2)} s/cell (cells table \`seconds\`).`,
-    'Node-wise proxies are summed over the nodes that have a value (synflow: Σ expm1(v) in float64, as the table stores ln(1 + score) per node); ' +
+    `Node-wise proxies are summed over the nodes that have a value (${logStored.join(', ')}: Σ expm1(v) in float64, as the table stores ln(1 + score) per node); ` +
       'jacov, nwot, zen, params and flops are network-level values from the `.cells.arrow` table. NASLib\'s values come from one other ' +
       'initialisation and batch, so only rank agreement is meaningful.',
     `ρ: Spearman, τ: Kendall τ-b, across cells; n: cells where our value is defined (each row uses the same cells in every column). acc: ${check.accNote}`,
