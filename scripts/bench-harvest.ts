@@ -20,7 +20,7 @@ import { COLUMNS, readHarvestTables } from '../src/harvest/table.ts';
 
 const PROXIES = ['grad_norm', 'snip', 'synflow'];
 const DEFAULT_DOC = 'docs/benchmarks.md';
-/** The peer bar: PyTorch 1.13 research code, cells/s by thread count. */
+/** The peer to beat: PyTorch 1.13 research code, cells/s by thread count. */
 const PEER: Record<number, number> = { 1: 1.9, 2: 2.6 };
 
 const positiveInt = (name: string, v: string) => {

@@ -2,7 +2,7 @@
 // cells (resumable), aggregate our node values per cell, and compare ranks with NASLib's scores and with
 // accuracy. Spaces (--space):
 //   nb201 (default)  the 491 NB201 cells of zc-reference/, accuracy GENIUS val_acc_200 and the file's own;
-//                    exits non-zero below the issue's bar (synflow ρ ≥ 0.9, snip and grad_norm ρ ≥ 0.8)
+//                    exits non-zero below the bar (synflow ρ ≥ 0.9, snip and grad_norm ρ ≥ 0.8)
 //   nb101            the 292 cells of the 500 rows of nb101/nb101_500_naslib_subset_decoded_fixed.json (`zc`),
 //                    accuracy test_acc_108_run0 and the file's val_accuracy_naslib; reported only
 //   darts            the 500 NB301 cells of nb301/, read from the main NB301 harvest
@@ -27,6 +27,7 @@ import { settingsKey, type HarvestSettings } from '../src/harvest/settings.ts';
 import { COLUMNS, readHarvestTables, type HarvestTables } from '../src/harvest/table.ts';
 import { formatDuration } from '../src/harvest/progress.ts';
 import { NETWORK_PROXIES, NODE_PROXIES } from '../src/proxies/registry.ts';
+import { storedForm, sumDecoded } from '../src/proxies/stored-form.ts';
 import { darts } from '../src/spaces/darts.ts';
 import { getSpace } from '../src/spaces/index.ts';
 import { nb101 } from '../src/spaces/nb101.ts';
@@ -69,7 +70,7 @@ interface SpaceCheck {
   archs: 'all' | 'file';
   /** The command that harvests `out` as the space's main table: while its journal exists the check refuses. */
   owner?: string;
-  /** The issue's bar: Spearman ρ of our aggregate with NASLib's score across cells. */
+  /** The bar a space must pass: Spearman ρ of our aggregate with NASLib's score across cells. */
   bar: Record<string, number>;
   accNote: string;
   load(path: string): Reference;
@@ -224,22 +225,19 @@ function writeSection(doc: string, space: string, md: string): void {
   mkdirSync(dirname(doc), { recursive: true });
   writeFileSync(doc, text);
 }
-/** Per-cell aggregate of a node-wise proxy: Σ over nodes with a value (synflow: Σ expm1(v), the table
- * holding ln(1 + score)); NaN when no node has a value. Keyed by arch. */
+/** Per-cell aggregate of a node-wise proxy in linear space, in float64: the stored values decoded and
+ * summed over the nodes that have one (sumDecoded); NaN when no node has a value. Keyed by arch. */
 function nodeAggregates(tables: HarvestTables, proxy: string): Map<string, number> {
   const arch = tables.nodeColumn(COLUMNS.arch);
   const col = tables.nodeColumn(proxy);
-  const f = proxy === 'synflow' ? Math.expm1 : (v: number) => v;
-  const sums = new Map<string, number>();
+  const perCell = new Map<string, (number | null)[]>();
   for (let i = 0; i < tables.nodes.numRows; i++) {
     const a = arch.get(i) as string;
-    if (!sums.has(a)) sums.set(a, Number.NaN);
-    const v = col.get(i) as number | null;
-    if (v === null || Number.isNaN(v)) continue;
-    const s = sums.get(a)!;
-    sums.set(a, (Number.isNaN(s) ? 0 : s) + f(v));
+    const values = perCell.get(a) ?? [];
+    values.push(col.get(i) as number | null);
+    perCell.set(a, values);
   }
-  return sums;
+  return new Map([...perCell].map(([a, values]) => [a, sumDecoded(proxy, values) ?? Number.NaN]));
 }
 
 function networkValues(tables: HarvestTables, proxy: string): Map<string, number> {
@@ -382,6 +380,7 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const command = `npm run check:zc-reference${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const date = new Date().toISOString().slice(0, 10);
+  const logStored = [...NODE_PROXIES.keys()].filter((p) => storedForm(p) === 'log1p');
   const md = [
     `## ${check.title}`,
     '',
@@ -390,7 +389,7 @@ async function main(): Promise<number> {
     `Cells: ${n}${limit ? ` (first ${n} of ${ref.archs.length}, --limit)` : ''} ${label} cells of \`${check.file}\` (${ref.note}).`,
     `Ours: \`${shown(out)}\`, CIFAR-10 batch of ${settings.batchSize}, seed ${settings.seed}, ` +
       `${cells.numRows} cells, ${(cellSeconds / Math.max(cells.numRows, 1)).toFixed(2)} s/cell (cells table \`seconds\`).`,
-    'Node-wise proxies are summed over the nodes that have a value (synflow: Σ expm1(v) in float64, as the table stores ln(1 + score) per node); ' +
+    `Node-wise proxies are summed over the nodes that have a value (${logStored.join(', ')}: Σ expm1(v) in float64, as the table stores ln(1 + score) per node); ` +
       'jacov, nwot, zen, params and flops are network-level values from the `.cells.arrow` table. NASLib\'s values come from one other ' +
       'initialisation and batch, so only rank agreement is meaningful.',
     `ρ: Spearman, τ: Kendall τ-b, across cells; n: cells where our value is defined (each row uses the same cells in every column). acc: ${check.accNote}`,
@@ -399,8 +398,8 @@ async function main(): Promise<number> {
     '',
     ...(accTau ? [`τ between the two accuracy columns (${ref.acc[0].field} vs ${ref.acc[1].field}): ${fmt(accTau.value)} (n = ${accTau.n}).`, ''] : []),
     ...(verdicts.length
-      ? [`Bar (issue): Spearman ρ of ours vs NASLib ${describeBar(check.bar)}.`, '', ...verdicts]
-      : ['No bar: the issue sets one for NB201 only; reported for comparison.']),
+      ? [`Bar: Spearman ρ of ours vs NASLib ${describeBar(check.bar)}.`, '', ...verdicts]
+      : ['No bar is set for this space; reported for comparison.']),
     '',
   ].join('\n');
 

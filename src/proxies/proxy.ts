@@ -40,6 +40,10 @@ export interface MicroBatchNode {
   reluInput?: tf.Tensor;
 }
 
+/** How a node table stores a proxy's values: as computed, or as ln(1 + value) for values beyond float32
+ * (read them through src/proxies/stored-form.ts). */
+export type StoredForm = 'linear' | 'log1p';
+
 /** A proxy with one value per node. */
 export interface NodeProxy {
   name: string;
@@ -48,6 +52,8 @@ export interface NodeProxy {
   revision?: number;
   level: 'node';
   pass: PassName;
+  /** The form `value` returns and the table stores (absent: 'linear'). */
+  stored?: StoredForm;
   /** Partial statistic of one micro-batch of the real batch's forward, summed over the micro-batches; null when it
    * does not apply to this node. Returning a number is allowed where the maths needs JS (e.g. logdet). */
   perMicroBatch?(n: MicroBatchNode): tf.Scalar | number | null;
