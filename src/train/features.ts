@@ -2,6 +2,7 @@
 // a transform needs is fitted on the training cells only (fitFeatures) and saved with the checkpoint
 // (the state is plain JSON), so evaluation applies exactly the training-time transform.
 import type { Dataset } from './dataset.ts';
+import { aggregateNodeValues } from '../proxies/stored-form.ts';
 import { standardiser as meanStd } from '../util/stats.ts';
 
 export type NodeTransform = 'minmax' | 'log' | 'zscore' | 'rank' | 'none';
@@ -129,7 +130,22 @@ function groupedSums(ds: Dataset, cell: number, groups: number, groupOf: (slot: 
   return out;
 }
 
-/** Sum of each node proxy over the cell's nodes (NaN values skipped). */
+/** Each node proxy aggregated over the cell's nodes as the proxy defines it (aggregateNodeValues: the
+ * published statistic, e.g. synflow's Σ score over all layers), NaN when no node has a value. */
+export function nodeAggregates(ds: Dataset, cell: number): number[] {
+  const h = ds.harvest, S = h.slotCount, P = h.nodeProxies.length, r = ds.source[cell];
+  return h.nodeProxies.map((name, p) => {
+    const values: number[] = [];
+    for (let s = 0; s < S; s++) if (h.mask[r * S + s]) values.push(h.values[(r * S + s) * P + p]);
+    return aggregateNodeValues(name, values) ?? Number.NaN;
+  });
+}
+
+/** Sum of each node proxy's stored values over the cell's nodes (NaN values skipped): for synflow
+ * Σ ln(1 + score) over layers, not the published ln(1 + Σ score) of nodeAggregates. The model and forest
+ * inputs keep the sum of logs: with the linear sum, short runs of the shipped configs (2026-12-04, 10–20
+ * epochs, split seed 0) moved MABN's τ by −0.016 on NB101, −0.009 on AutoFormer and +0.011 on PiT, within
+ * ±0.003 on NB201 and NB301 — no consistent gain for a change of every run's inputs. */
 function summed(ds: Dataset, cell: number): number[] {
   return groupedSums(ds, cell, 1, () => 0);
 }

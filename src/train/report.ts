@@ -6,10 +6,11 @@ import { pick } from '../util/stats.ts';
 import { fitForest, fitRidge, predictForest, predictRidge, type Forest } from './baselines.ts';
 import type { TrainConfig } from './config.ts';
 import type { Dataset } from './dataset.ts';
-import { summedProxies, typedSummedProxies, type FeatureState } from './features.ts';
+import { storedForm } from '../proxies/stored-form.ts';
+import { nodeAggregates, summedProxies, typedSummedProxies, type FeatureState } from './features.ts';
 
 export interface BaselineReports {
-  /** Each summed node proxy and each network proxy alone. */
+  /** Each proxy alone: node proxies aggregated as published (synflow_log1p_sum: Σ ln(1 + score)). */
   proxies: Record<string, RankingReport>;
   ridge: RankingReport;
   /** The forest on summed proxies + op encoding. */
@@ -53,17 +54,23 @@ function fitForestOn(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[
   return { forest, scores: predictForest(forest, X) };
 }
 
-/** Baselines on the trainer's split: each summed proxy alone, ridge on the summed proxies, and the random
+/** Baselines on the trainer's split: each proxy alone (node proxies aggregated over the nodes as published), ridge on the summed proxies, and the random
  * forest on summed proxies + op encoding. When the run's forest also reads the
  * per-type sums it is reported as `randomForestTyped`. */
 export function baselineReports(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array, runForest: RunForest, state: FeatureState): BaselineReports {
   const h = ds.harvest;
   const yTest = pick(yEvalAll, split.test);
   const X = ds.archs.map((_, c) => summedProxies(ds, c));
+  const alone = (values: (c: number) => number) => rankingReport(Float64Array.from(split.test, values), yTest);
   const proxies: Record<string, RankingReport> = {};
-  [...h.nodeProxies, ...h.networkProxies].forEach((name, j) => {
-    proxies[name] = rankingReport(Float64Array.from(split.test, (c) => X[c][j]), yTest);
+  const P = h.nodeProxies.length;
+  const published = new Map(split.test.map((c) => [c, nodeAggregates(ds, c)]));
+  h.nodeProxies.forEach((name, j) => {
+    proxies[name] = alone((c) => published.get(c)![j]);
+    // The sum over layers of a log-stored score is a proxy of its own (the model's input).
+    if (storedForm(name) !== 'linear') proxies[`${name}_${storedForm(name)}_sum`] = alone((c) => X[c][j]);
   });
+  h.networkProxies.forEach((name, q) => { proxies[name] = alone((c) => X[c][P + q]); });
   const ridge = rankingReport(predictRidge(fitRidge(split.train.map((c) => X[c]), pick(yTrainAll, split.train), 1), split.test.map((c) => X[c])), yTest);
   const report = (f: RunForest) => rankingReport(pick(f.scores, split.test), yTest);
   if (!state.typedMean) return { proxies, ridge, randomForest: report(runForest) };

@@ -16,7 +16,7 @@ import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from '../../src/train/baselines.ts';
 import { buildDataset, loadHarvest, readHarvest, selectProxies, splitDataset, type Truth } from '../../src/train/dataset.ts';
-import { applyFeatures, fitFeatures, selectCells, signedLog, typedSummedProxies, type FeatureConfig } from '../../src/train/features.ts';
+import { applyFeatures, fitFeatures, nodeAggregates, selectCells, signedLog, summedProxies, typedSummedProxies, type FeatureConfig } from '../../src/train/features.ts';
 import { Mabn, type MabnConfig } from '../../src/train/mabn.ts';
 import { createRunDir } from '../../src/train/run-dir.ts';
 import { evaluateRun } from '../../src/eval/evaluate-run.ts';
@@ -475,6 +475,21 @@ test('features: per-type sums add each proxy over the nodes of each type (synthe
     for (let p = 0; p < 2; p++) want[(type === 'pool' ? 0 : 1) * 2 + p] += h.values[(ds.source[c] * S + k * 7) * 2 + p];
   }
   sums.forEach((v, j) => assert.ok(Math.abs(v - signedLog(want[j])) < 1e-6, `sum ${j}: ${v} vs ${signedLog(want[j])}`));
+});
+
+test('features: node aggregates follow the stored form; the baselines report synflow as published and its sum of logs (synthetic)', async () => {
+  const path = join(tmp, 'synflow.arrow');
+  await writeSynthetic(path, 'synthetic', 'nb201', ['a', 'synflow']);
+  const ds = buildDataset(readHarvest(path), truth);
+  const c = 5, nodes = 3 + (c % 4), h = ds.harvest;
+  const stored = Array.from({ length: nodes }, (_, k) => h.values[(ds.source[c] * S + k * 7) * 2 + 1]);
+  const [a, synflow] = nodeAggregates(ds, c);
+  assert.ok(Math.abs(synflow - Math.log1p(stored.reduce((t, v) => t + Math.expm1(v), 0))) < 1e-9, 'ln(1 + Σ score)');
+  const aStored = Array.from({ length: nodes }, (_, k) => h.values[(ds.source[c] * S + k * 7) * 2]);
+  assert.ok(Math.abs(a - aStored.reduce((t, v) => t + v, 0)) < 1e-9, 'a linear proxy is summed');
+  assert.ok(Math.abs(summedProxies(ds, c)[1] - signedLog(stored.reduce((t, v) => t + v, 0))) < 1e-6, 'the model input keeps Σ ln(1 + score)');
+  const r = await train(baseConfig({ name: 'synflow-baselines', harvest: { path } }), quiet);
+  assert.equal(Object.keys(r.metrics.baselines!.proxies), ['a', 'synflow', 'synflow_log1p_sum', 'params']);
 });
 
 test('parzc search and eval CLIs on a run: held-out pool, one-line errors (synthetic statistics, real NB201 accuracies)', async () => {
