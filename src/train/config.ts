@@ -29,7 +29,10 @@ export const DEFAULT_CONFIG = {
     variant: 'mabn', dim: 32, depth: 2, tokenHidden: 64, channelHidden: 64, tokenMixing: false,
     rho0: -5, priorStd: 0.1, mcSamples: 0,
   },
-  loss: { diffKendall: 0, alpha: 1, pairwiseLogistic: 1, mse: 0, kl: 0 },
+  /** Weight of each loss (0: off): ParZC's DiffKendall (soft-sign sharpness alpha), RankNet's pairwise
+   * logistic, RD-NAS's margin ranking (margin per unit of standardised target gap), MSE, and the Bayesian
+   * layers' KL term. */
+  loss: { diffKendall: 0, alpha: 1, pairwiseLogistic: 1, marginRanking: 0, margin: 0.1, mse: 0, kl: 0 },
   optim: { lr: 1e-3, minLr: 0, warmup: 0, weightDecay: 1e-3, epochs: 100, batchSize: 64 },
   /** Optional warm-up before the labelled training: `epochs` of the same ranking losses on `cells`
    * seeded cells (0: all) against label-free or train-label-only targets of every cell: `forest`, the
@@ -106,6 +109,9 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   positiveInt('eval.monitor', cfg.eval.monitor, 0);
   positiveInt('eval.rf.trees', cfg.eval.rf.trees);
   if (!(cfg.model.priorStd > 0)) throw new UserError('config: "model.priorStd" must be > 0');
+  for (const k of ['diffKendall', 'pairwiseLogistic', 'marginRanking', 'mse', 'kl', 'margin'] as const) {
+    if (!(cfg.loss[k] >= 0) || !Number.isFinite(cfg.loss[k])) throw new UserError(`config: "loss.${k}" must be a finite number ≥ 0, got ${cfg.loss[k]}`);
+  }
   if (cfg.model.variant === 'official') {
     Object.assign(cfg.model, OFFICIAL_FIXED.model);
     Object.assign(cfg.loss, OFFICIAL_FIXED.loss);

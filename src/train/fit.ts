@@ -9,7 +9,7 @@ import type { Checkpoint } from './checkpoint.ts';
 import { memberSeed } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { selectCells, type Features } from './features.ts';
-import { diffKendallLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
+import { diffKendallLoss, marginRankingLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
 import { Mabn, type MabnShape } from './mabn.ts';
 import { AdamW, cosineLr } from './optim.ts';
 import { predict, scoreCells } from './predict.ts';
@@ -43,6 +43,7 @@ function fitEpoch(fit: FitState, f: Features, target: Float32Array, orderSeed: n
       const terms: tf.Scalar[] = [];
       if (cfg.loss.diffKendall) terms.push(tf.mul(diffKendallLoss(pred, y, cfg.loss.alpha), cfg.loss.diffKendall));
       if (cfg.loss.pairwiseLogistic) terms.push(tf.mul(pairwiseLogisticLoss(pred, y), cfg.loss.pairwiseLogistic));
+      if (cfg.loss.marginRanking) terms.push(tf.mul(marginRankingLoss(pred, y, cfg.loss.margin), cfg.loss.marginRanking));
       if (cfg.loss.mse) terms.push(tf.mul(mseLoss(pred, y), cfg.loss.mse));
       if (klScale) terms.push(tf.mul(model.kl(), klScale));
       return (terms.length ? tf.addN(terms) : tf.mul(tf.sum(pred), 0)) as tf.Scalar;

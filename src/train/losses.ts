@@ -60,3 +60,19 @@ export function mseLoss(pred: tf.Tensor1D, target: tf.Tensor1D): tf.Scalar {
   checkBatch(pred, target, 1);
   return tf.tidy(() => tf.mean(tf.squaredDifference(pred, target)) as tf.Scalar);
 }
+
+/**
+ * Margin ranking loss (RD-NAS): for every pair ordered by the target, a hinge on the score difference
+ * with a margin proportional to the target gap,
+ *   Σ_{y_i > y_j} max(0, m·(y_i − y_j) − (ŷ_i − ŷ_j)) / #{y_i > y_j},
+ * so pairs far apart in accuracy must be ranked further apart. Tied pairs do not count; 0 when all tie.
+ */
+export function marginRankingLoss(pred: tf.Tensor1D, target: tf.Tensor1D, margin = 0.1): tf.Scalar {
+  checkBatch(pred, target, 2);
+  return tf.tidy(() => {
+    const gap = pairwiseDiff(target);
+    const ordered = tf.cast(tf.greater(gap, 0), 'float32');
+    const hinge = tf.relu(tf.sub(tf.mul(gap, margin), pairwiseDiff(pred)));
+    return tf.div(tf.sum(tf.mul(hinge, ordered)), tf.maximum(tf.sum(ordered), 1)) as tf.Scalar;
+  });
+}

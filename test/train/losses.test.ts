@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { diffKendallLoss, mseLoss, pairwiseLogisticLoss } from '../../src/train/losses.ts';
+import { diffKendallLoss, marginRankingLoss, mseLoss, pairwiseLogisticLoss } from '../../src/train/losses.ts';
 import { kendallTauB } from '../../src/eval/metrics.ts';
 
 await tf.setBackend('cpu');
@@ -33,6 +33,18 @@ test('diffKendallLoss reference values (alpha 0.5)', () => {
   CASES.forEach(([p, y], i) => close(value(diffKendallLoss, p, y), expected[i]));
   // Larger alpha sharpens tanh towards sign: the loss approaches −2·tau.
   close(value((p, y) => diffKendallLoss(p, y, 200), [1, 2, 3, 4], [1, 2, 3, 4]), -2, 1e-4);
+});
+
+test('marginRankingLoss reference values and gradient', () => {
+  // pred [1, 2, 3], target [1, 3, 2], margin 0.5: ordered pairs (y_i > y_j) are (1,0) gap 2, (2,0) gap 1,
+  // (1,2) gap 1; hinges max(0, 1 − 1) = 0, max(0, 0.5 − 2) = 0, max(0, 0.5 − (−1)) = 1.5 → mean 0.5.
+  close(value((p, y) => marginRankingLoss(p, y, 0.5), [1, 2, 3], [1, 3, 2]), 0.5);
+  // Only the violated pair (1,2) has gradient: ∂/∂ŷ_1 = −1/3, ∂/∂ŷ_2 = +1/3.
+  const g = gradient((p, y) => marginRankingLoss(p, y, 0.5), [1, 2, 3], [1, 3, 2]);
+  [0, -1 / 3, 1 / 3].forEach((e, i) => close(g[i], e));
+  close(value(marginRankingLoss, [3, 1, 2], [5, 5, 5]), 0, 0);
+  // A ranking that beats every margin costs nothing.
+  close(value((p, y) => marginRankingLoss(p, y, 0.1), [10, 20, 30], [1, 2, 3]), 0, 0);
 });
 
 test('pairwiseLogisticLoss reference values', () => {
