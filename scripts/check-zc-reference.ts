@@ -28,12 +28,12 @@ import { settingsKey, type HarvestSettings } from '../src/harvest/settings.ts';
 import { cellsTablePath, readTable } from '../src/harvest/table.ts';
 import { formatDuration } from '../src/harvest/progress.ts';
 import { NETWORK_PROXIES, NODE_PROXIES } from '../src/proxies/registry.ts';
-import { darts } from '../src/spaces/darts.ts';
+import { darts } from '../src/spaces/darts/index.ts';
 import { getSpace } from '../src/spaces/index.ts';
-import { nb101 } from '../src/spaces/nb101.ts';
-import { NB101_FAILED_TEST } from '../src/spaces/nb101-truth.ts';
-import { nb201FromNaslibTuple } from '../src/spaces/nb201-cell.ts';
-import { loadNb201Truth } from '../src/spaces/nb201-truth.ts';
+import { nb101 } from '../src/spaces/nb101/network.ts';
+import { NB101_FAILED_TEST } from '../src/spaces/nb101/truth.ts';
+import { nb201FromNaslibTuple } from '../src/spaces/nb201/cell.ts';
+import { loadNb201Truth } from '../src/spaces/nb201/truth.ts';
 
 const DEFAULT_DOC = 'docs/zc-reference.md';
 /** Proxies that come from the cells table (one value per network) rather than summed node values. */

@@ -15,7 +15,7 @@ import { measureNetwork, type ImageBatch } from '../../src/proxies/measure.ts';
 import { resolveProxies } from '../../src/proxies/registry.ts';
 import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
-import { loadNdsFile, parseNdsNet } from '../../src/spaces/nds-data.ts';
+import { loadNdsFile, parseNdsNet } from '../../src/spaces/nds/arch.ts';
 import { throwsUserError } from '../user-error.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '..', 'fixtures');

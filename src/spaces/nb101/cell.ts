@@ -14,8 +14,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
+import { resolveDataFile } from '../../data/paths.ts';
+import { UserError } from '../../errors.ts';
 
 /** Interior ops in the benchmark's canonical order: their index is the op's label in the spec hash. */
 export const NB101_OPS = ['conv3x3-bn-relu', 'conv1x1-bn-relu', 'maxpool3x3'] as const;

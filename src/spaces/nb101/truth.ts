@@ -1,8 +1,8 @@
 // NAS-Bench-101 ground truth (108-epoch validation and test accuracy, percent) from nb101_20k_val_test.csv.
 // The benchmark's numbers here are single training runs: about 0.6% of them failed (test ≈ 10%, chance),
 // so by default cells with test < 20% are left out, as the data README advises before correlations.
-import { UserError } from '../errors.ts';
-import { loadNb101Table } from './nb101-cell.ts';
+import { UserError } from '../../errors.ts';
+import { loadNb101Table } from './cell.ts';
 
 export interface Nb101Truth {
   /** Validation accuracy at epoch 108, percent (`val_acc_108`, one run). */

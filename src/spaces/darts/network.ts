@@ -5,7 +5,7 @@
 // are reduction cells that double C and halve the resolution; global average pool; linear head with bias
 // (no BN/ReLU before the pool, no auxiliary head). A cell preprocesses its two inputs (the outputs of the
 // two previous cells) to C channels: input 0 by ReLU-conv1×1-BN, or FactorizedReduce after a reduction
-// cell; input 1 by ReLU-conv1×1-BN. Edge ops on states 0/1 of a reduction cell have stride 2 (darts-ops.ts).
+// cell; input 1 by ReLU-conv1×1-BN. Edge ops on states 0/1 of a reduction cell have stride 2 (ops.ts).
 //
 // Slots. A cell position is named by its stage block: `stage{s}.cell{k}` (the k-th normal cell of stage
 // s) or `reduce{r}` (the r-th reduction cell). Each position has the slots
@@ -18,11 +18,11 @@
 // Graph cuts for synflow: the stem output, then after each cell the pair (previous output, new output),
 // which is all the rest of the network reads (LayerOps.cutJoint rescales both by one factor).
 import * as tf from '@tensorflow/tfjs';
-import { LayerOps } from '../nn/layers.ts';
-import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
-import type { Genotype } from './darts-genotype.ts';
-import { factorizedReduce, MAX_SUBLAYERS, opPlan, outSize, reluConvBn, runOp, subLayerNode, type OpPlan, type SubLayer } from './darts-ops.ts';
-import type { SlotInfo } from './space.ts';
+import { LayerOps } from '../../nn/layers.ts';
+import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import type { SlotInfo } from '../space.ts';
+import type { Genotype } from './genotype.ts';
+import { factorizedReduce, MAX_SUBLAYERS, opPlan, outSize, reluConvBn, runOp, subLayerNode, type OpPlan, type SubLayer } from './ops.ts';
 
 export interface CellNetConfig {
   /** Channels of the first stage (the stem has 3C). */

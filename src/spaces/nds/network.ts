@@ -13,9 +13,9 @@
 // then classifier (union over the depths of a file). ReLUs are reported with the conv they feed (the
 // next block's first conv, or the classifier). Graph cuts: the stem and every block output.
 import * as tf from '@tensorflow/tfjs';
-import { LayerOps } from '../nn/layers.ts';
-import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
-import type { SlotInfo } from './space.ts';
+import { LayerOps } from '../../nn/layers.ts';
+import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import type { SlotInfo } from '../space.ts';
 
 export const ANYNET_BLOCKS = ['res_basic_block', 'res_bottleneck_block', 'double_plain_block'] as const;
 export const ANYNET_STEMS = ['res_stem_cifar', 'simple_stem_in', 'res_stem_in'] as const;

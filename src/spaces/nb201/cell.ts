@@ -1,8 +1,8 @@
 // NAS-Bench-201 cell logic without tensors: arch strings, official indices, isomorphism classes,
 // encodings and NASLib's tuple keys.
 import { readFileSync } from 'node:fs';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
+import { resolveDataFile } from '../../data/paths.ts';
+import { UserError } from '../../errors.ts';
 
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
 export type Nb201Op = (typeof NB201_OPS)[number];

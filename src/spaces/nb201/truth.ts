@@ -1,8 +1,8 @@
 // NAS-Bench-201 ground truth (200-epoch validation and test accuracy, percent) from the GENIUS files.
 import { readFileSync } from 'node:fs';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
-import { formatNb201, NB201_SIZE, parseNb201 } from './nb201-cell.ts';
+import { resolveDataFile } from '../../data/paths.ts';
+import { UserError } from '../../errors.ts';
+import { formatNb201, NB201_SIZE, parseNb201 } from './cell.ts';
 
 export const NB201_DATASETS = ['cifar10', 'cifar100', 'ImageNet16-120'] as const;
 export type Nb201Dataset = (typeof NB201_DATASETS)[number];

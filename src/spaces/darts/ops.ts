@@ -10,8 +10,8 @@
 //                    and on x shifted by one pixel, concatenated, BN
 //   max_pool_k, avg_pool_3x3 (PyTorch padding (k−1)/2; average excludes the padding), none (zeros)
 import * as tf from '@tensorflow/tfjs';
-import { avgPool3x3, type LayerOps } from '../nn/layers.ts';
-import type { NodeSpec } from '../nn/network.ts';
+import { avgPool3x3, type LayerOps } from '../../nn/layers.ts';
+import type { NodeSpec } from '../../nn/network.ts';
 
 /** One conv layer of an op, with the ReLU before and the BN after it when the op has them. */
 export interface SubLayer {

@@ -5,9 +5,9 @@
 // for every cell (the second AutoFormer file has null `*_base_acc`), so ground truth here is the KD
 // accuracy, for val and test alike: the benchmark has one accuracy per cell and dataset.
 import { readFileSync } from 'node:fs';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
-import type { SearchSpace, Truth, TruthTable } from './space.ts';
+import { resolveDataFile } from '../../data/paths.ts';
+import { UserError } from '../../errors.ts';
+import type { SearchSpace, Truth, TruthTable } from '../space.ts';
 
 export const VIT_DATASETS = ['cifar100', 'flowers', 'chaoyang'] as const;
 export type VitDataset = (typeof VIT_DATASETS)[number];

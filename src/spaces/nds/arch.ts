@@ -4,14 +4,14 @@
 // training statistics that are not read here. `net` is either a cell-based config
 //   {"genotype": {"normal": [[op, input], …], "normal_concat": […], "reduce": […], "reduce_concat": […]},
 //    "width": C, "depth": cells, "aux": bool, "drop_prob": p}
-// or an AnyNet config (nds-anynet.ts): block_type, stem_type, stem_w, ds, ws, ss, bot_muls, num_gs.
+// or an AnyNet config (network.ts): block_type, stem_type, stem_w, ds, ws, ss, bot_muls, num_gs.
 //
 // Arch strings are the `net` object as compact JSON with a fixed key order (and the canonical numbers
 // JSON gives), so a record's own `net` (any key order, any whitespace) parses to its arch string.
 import { readFileSync } from 'node:fs';
-import { UserError } from '../errors.ts';
-import { validateGenotype, type Genotype, type GenotypeRules } from './darts-genotype.ts';
-import { ANYNET_STEMS, type AnyNetConfig } from './nds-anynet.ts';
+import { UserError } from '../../errors.ts';
+import { validateGenotype, type Genotype, type GenotypeRules } from '../darts/genotype.ts';
+import { ANYNET_STEMS, type AnyNetConfig } from './network.ts';
 
 /** Cell spaces: their ops (NDS paper, Table 1) and nodes per cell. */
 export const NDS_CELL_RULES: Record<string, GenotypeRules> = {

@@ -27,14 +27,14 @@
 // vertex convs. A per-node ReLU statistic (nwot) therefore describes the codes of the node's own output.
 // Max-pools use tf.maxPool (on wasm its gradient is src/backend/wasm-gradients.ts's MaxPoolGrad).
 import * as tf from '@tensorflow/tfjs';
-import { LayerOps } from '../nn/layers.ts';
-import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
+import { LayerOps } from '../../nn/layers.ts';
+import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import type { SearchSpace } from '../space.ts';
 import {
   computeVertexChannels, enumerateNb101, formatNb101, NB101_MAX_VERTICES, nb101ArchToIndex, nb101Encoding, nb101HashOf, nb101PathEncoding,
   parseNb101, type Nb101Spec,
-} from './nb101-cell.ts';
-import type { SearchSpace } from './space.ts';
-import { loadNb101Truth } from './nb101-truth.ts';
+} from './cell.ts';
+import { loadNb101Truth } from './truth.ts';
 
 export const NB101_STEM_CHANNELS = 128;
 export const NB101_STACKS = 3;

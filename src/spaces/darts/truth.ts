@@ -2,9 +2,9 @@
 // canonical genotype text. The file has one accuracy per cell, `val_accuracy` (NB301's validation
 // accuracy after 100 epochs, percent); there is no separate test accuracy, so it serves as both.
 import { readFileSync } from 'node:fs';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
-import type { Truth } from './space.ts';
+import { resolveDataFile } from '../../data/paths.ts';
+import { UserError } from '../../errors.ts';
+import type { Truth } from '../space.ts';
 
 export const NB301_FILE = 'nb301/naslib_benchmarks_branch_zc_nasbench301_500.json';
 

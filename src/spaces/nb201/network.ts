@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { avgPool3x3, LayerOps } from '../nn/layers.ts';
-import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
-import { NB201_EDGES } from './nb201-cell.ts';
+import { avgPool3x3, LayerOps } from '../../nn/layers.ts';
+import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import { NB201_EDGES } from './cell.ts';
 
 /** The NAS-Bench-201 macro skeleton (xautodl TinyNetwork): stem conv3x3+BN, three stages of N cells at
  * C, 2C, 4C channels with residual reduction blocks between them, BN+ReLU, global pool, linear head. */
