@@ -30,7 +30,7 @@ import { formatDuration } from '../src/harvest/progress.ts';
 import { NETWORK_PROXIES, NODE_PROXIES } from '../src/proxies/registry.ts';
 import { darts } from '../src/spaces/darts/index.ts';
 import { getSpace } from '../src/spaces/index.ts';
-import { nb101 } from '../src/spaces/nb101/network.ts';
+import { nb101 } from '../src/spaces/nb101/index.ts';
 import { NB101_FAILED_TEST } from '../src/spaces/nb101/truth.ts';
 import { nb201FromNaslibTuple } from '../src/spaces/nb201/cell.ts';
 import { loadNb201Truth } from '../src/spaces/nb201/truth.ts';

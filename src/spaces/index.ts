@@ -1,11 +1,10 @@
 import { UserError } from '../errors.ts';
 import { darts } from './darts/index.ts';
-import { nb101 } from './nb101/network.ts';
+import { nb101 } from './nb101/index.ts';
 import { nb201 } from './nb201/index.ts';
 import { ndsSpace } from './nds/index.ts';
 import type { SearchSpace } from './space.ts';
-import { autoformer } from './vit/autoformer.ts';
-import { pit } from './vit/pit.ts';
+import { autoformer, pit } from './vit/index.ts';
 
 const SPACES: ReadonlyMap<string, SearchSpace> = new Map([nb201, nb101, autoformer, pit, darts].map((s) => [s.name, s]));
 

@@ -15,7 +15,8 @@ import { measureNetwork, type ImageBatch } from '../../src/proxies/measure.ts';
 import { resolveProxies } from '../../src/proxies/registry.ts';
 import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
-import { loadNdsFile, parseNdsNet } from '../../src/spaces/nds/arch.ts';
+import { parseNdsNet } from '../../src/spaces/nds/arch.ts';
+import { loadNdsFile } from '../../src/spaces/nds/truth.ts';
 import { throwsUserError } from '../user-error.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '..', 'fixtures');

@@ -1,4 +1,4 @@
-// NAS-Bench-101 (Ying et al. 2019): the search space and its CIFAR network.
+// The NAS-Bench-101 CIFAR network (Ying et al. 2019) for one cell, and its fixed slot list.
 //
 // Network (model_builder.py with the benchmark's config): stem conv3x3(3→128)-BN-ReLU; 3 stacks of 3
 // cells at 128, 256, 512 channels and 32, 16, 8 pixels, a 2×2 stride-2 max-pool before stacks 1 and 2
@@ -29,12 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LayerOps } from '../../nn/layers.ts';
 import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
-import type { SearchSpace } from '../space.ts';
-import {
-  computeVertexChannels, enumerateNb101, formatNb101, NB101_MAX_VERTICES, nb101ArchToIndex, nb101Encoding, nb101HashOf, nb101PathEncoding,
-  parseNb101, type Nb101Spec,
-} from './cell.ts';
-import { loadNb101Truth } from './truth.ts';
+import { computeVertexChannels, NB101_MAX_VERTICES, type Nb101Spec } from './cell.ts';
 
 export const NB101_STEM_CHANNELS = 128;
 export const NB101_STACKS = 3;
@@ -182,22 +177,3 @@ export function buildNb101Network(spec: Nb101Spec, numClasses = 10): Network {
 
   return { nodes, aux, inputShape: [32, 32, 3], numClasses, forward };
 }
-
-/** NAS-Bench-101: cells of ≤ 7 vertices and ≤ 9 edges over 3 ops. Enumerates the 20,001 cells with
- * validation accuracy (nb101_20k_val_test.csv); indexOf covers all 423,624 benchmark cells. */
-export const nb101: SearchSpace = {
-  name: 'nb101',
-  description: 'NAS-Bench-101 cells in the 3-stack, 3-cells-per-stack CIFAR network (stem 128 channels)',
-  slots: NB101_SLOTS.map(({ slot, name, ...meta }) => ({ slot, name, meta })),
-  parse: (arch) => formatNb101(parseNb101(arch)),
-  enumerate: enumerateNb101,
-  indexOf: nb101ArchToIndex,
-  isomorphismKey: nb101HashOf,
-  // Adjacency + ops, then path counts: the path encoding lifts the forest's τ by ~0.02 at 172 cells.
-  encode: (arch) => {
-    const spec = parseNb101(arch);
-    return Float32Array.from([...nb101Encoding(spec), ...nb101PathEncoding(spec)]);
-  },
-  build: (arch, numClasses) => buildNb101Network(parseNb101(arch), numClasses),
-  truth: (dataset) => loadNb101Truth(dataset),
-};

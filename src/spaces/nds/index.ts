@@ -11,8 +11,9 @@ import { UserError } from '../../errors.ts';
 import { formatGenotype, genotypeEncoding, normaliseGenotype } from '../darts/genotype.ts';
 import { buildCellNetwork, cellNetworkSlots } from '../darts/network.ts';
 import type { SearchSpace, SlotInfo, Truth } from '../space.ts';
+import { formatNdsNet, NDS_CELL_RULES, ndsFamily, parseNdsNet, type NdsNet } from './arch.ts';
 import { anyNetSlots, buildAnyNet } from './network.ts';
-import { formatNdsNet, loadNdsFile, NDS_CELL_RULES, ndsFamily, parseNdsNet, type NdsNet, type NdsRecord } from './arch.ts';
+import { loadNdsFile, type NdsRecord } from './truth.ts';
 
 /** Stages and blocks per stage encoded for AnyNet archs (longer configs are cut). */
 const ANYNET_STAGES = 5;
