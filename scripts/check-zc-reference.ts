@@ -19,6 +19,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Table } from 'apache-arrow';
 import type { BackendName } from '../src/backend/select.ts';
+import { readBenchmarkFile } from '../src/data/benchmark-file.ts';
 import { loadImageBatch } from '../src/data/cifar.ts';
 import { projectRoot, resolveDataFile } from '../src/data/paths.ts';
 import { UserError } from '../src/errors.ts';
@@ -83,13 +84,7 @@ function scoreOf(v: unknown): number {
   return Number.NaN;
 }
 
-function readJson(path: string): any {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`cannot parse ${path}: ${(e as Error).message.split('\n')[0]}`);
-  }
-}
+const readJson = (path: string): any => readBenchmarkFile(path, 'NASLib reference file', 'json', (raw) => raw);
 
 /** NASLib's benchmark file layout {bench: {cifar10: {key: {field: score}}}}: one cell per key. */
 function naslibObject(path: string, bench: string, parse: (key: string) => string): Reference {

@@ -3,9 +3,10 @@
 // nb101_all423624_compact.csv.gz lists all 423,624 cells (hash, test accuracy), which gives every cell's
 // official index. The benchmark's numbers are single training runs: about 0.6% of them failed (test ≈ 10%,
 // chance), so by default cells with test < 20% are left out, as the data README advises before correlations.
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
+import { badFile, loadBenchmarkFile, type BadFile } from '../../data/benchmark-file.ts';
 import { resolveDataFile } from '../../data/paths.ts';
 import { UserError } from '../../errors.ts';
 import { formatNb101, nb101FromCompact, nb101Hash, parseNb101 } from './cell.ts';
@@ -36,7 +37,6 @@ interface Table20k {
   byArch: Map<string, Nb101Row>;
   byHash: Map<string, Nb101Row>;
 }
-let table20k: Table20k | undefined;
 
 /** Hash cache per canonical arch string; seeded with the 20k file's hash column (the tests check that
  * it recomputes exactly). */
@@ -44,12 +44,8 @@ const hashCache = new Map<string, string>();
 
 const HEADER_20K = 'index,hash,num_vertices,adjacency,ops,val_acc_4,val_acc_12,val_acc_36,val_acc_108,test_acc_108_run0,params,flops_thop,train_time_108_s';
 
-/** Reads nb101_20k_val_test.csv once (file order = benchmark index order 0..20000). */
-export function loadNb101Table(): Readonly<Table20k> {
-  if (table20k) return table20k;
-  const path = resolveDataFile(NB101_20K_FILE);
-  const bad = (why: string) => new UserError(`bad NB101 file ${path}: ${why}`);
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+function readTable20k(text: string, bad: BadFile): Table20k {
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   if (lines[0] !== HEADER_20K) throw bad(`unexpected header ${JSON.stringify(lines[0])}; expected ${HEADER_20K}`);
   const rows: Nb101Row[] = [];
   const byArch = new Map<string, Nb101Row>();
@@ -82,8 +78,12 @@ export function loadNb101Table(): Readonly<Table20k> {
     hashCache.set(arch, row.hash);
   }
   if (rows.length !== NB101_20K_SIZE) throw bad(`expected ${NB101_20K_SIZE} cells, got ${rows.length}`);
-  table20k = { rows, archs: rows.map((r) => r.arch), byArch, byHash };
-  return table20k;
+  return { rows, archs: rows.map((r) => r.arch), byArch, byHash };
+}
+
+/** Reads nb101_20k_val_test.csv once (file order = benchmark index order 0..20000). */
+export function loadNb101Table(): Readonly<Table20k> {
+  return loadBenchmarkFile(NB101_20K_FILE, 'NB101 file', 'text', readTable20k);
 }
 
 /** The 20,001 cells of nb101_20k_val_test.csv (those with validation accuracy), in file (= index) order. */
@@ -122,7 +122,7 @@ const HEADER_ALL = 'index,hash,num_vertices,adj_upper_bits,ops_code,test_acc_108
  * node:zlib as it is read; nothing is held in memory beyond the current line). */
 export async function* streamNb101All(): AsyncGenerator<Nb101CompactRow> {
   const path = resolveDataFile(NB101_ALL_FILE);
-  const bad = (why: string) => new UserError(`bad NB101 file ${path}: ${why}`);
+  const bad = badFile('NB101 file', path);
   const file = createReadStream(path);
   const gunzip = createGunzip();
   const lines = createInterface({ input: file.pipe(gunzip), crlfDelay: Infinity });
@@ -151,14 +151,8 @@ export async function* streamNb101All(): AsyncGenerator<Nb101CompactRow> {
 }
 
 /** Every hash of the full benchmark as 16-byte digests in index order (the index is the rank of the hash
- * in ascending order, so a binary search finds any cell's index). Loaded on first use. */
-let allHashes: Buffer | undefined;
-
-function loadAllHashes(): Buffer {
-  if (allHashes) return allHashes;
-  const path = resolveDataFile(NB101_ALL_FILE);
-  const bad = (why: string) => new UserError(`bad NB101 file ${path}: ${why}`);
-  const text = gunzipSync(readFileSync(path));
+ * in ascending order, so a binary search finds any cell's index). */
+function readAllHashes(text: Buffer, bad: BadFile): Buffer {
   const out = Buffer.alloc(NB101_SIZE * 16);
   let pos = text.indexOf(10) + 1; // skip the header
   let i = 0;
@@ -174,9 +168,11 @@ function loadAllHashes(): Buffer {
     pos = end < 0 ? text.length : end + 1;
   }
   if (i !== NB101_SIZE) throw bad(`expected ${NB101_SIZE} cells, got ${i}`);
-  allHashes = out;
   return out;
 }
+
+/** The full benchmark's hashes, read on first use. */
+const loadAllHashes = () => loadBenchmarkFile(NB101_ALL_FILE, 'NB101 file', 'gzip', readAllHashes);
 
 /** Benchmark index (0..423623) of a spec hash; −1 when the hash is not in the benchmark. */
 export function nb101IndexOfHash(hash: string): number {

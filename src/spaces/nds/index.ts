@@ -13,7 +13,7 @@ import { buildCellNetwork, cellNetworkSlots } from '../darts/network.ts';
 import type { SearchSpace, SlotInfo, Truth } from '../space.ts';
 import { formatNdsNet, NDS_CELL_RULES, ndsFamily, parseNdsNet, type NdsNet } from './arch.ts';
 import { anyNetSlots, buildAnyNet } from './network.ts';
-import { loadNdsFile, type NdsRecord } from './truth.ts';
+import { readNdsFile, type NdsRecord } from './truth.ts';
 
 /** Stages and blocks per stage encoded for AnyNet archs (longer configs are cut). */
 const ANYNET_STAGES = 5;
@@ -92,7 +92,7 @@ export function ndsSpace(sweep: string): SearchSpace {
   const cached = cache.get(sweep);
   if (cached) return cached;
   const family = ndsFamily(sweep);
-  const space = ndsSpaceOf(sweep, loadNdsFile(resolveDataFile(`nds/${sweep}.json`), family));
+  const space = ndsSpaceOf(sweep, readNdsFile(resolveDataFile(`nds/${sweep}.json`), family));
   cache.set(sweep, space);
   return space;
 }

@@ -1,8 +1,7 @@
 // The public NDS sweep files (facebookresearch/nds): `<Sweep>.json`, a list of records, or
 // {"top": [...], "mid": [...]}. A record has `net` (the model config, arch.ts), `test_ep_top1` (CIFAR-10
 // test top-1 error per epoch, percent), `params`, `flops` and training statistics that are not read here.
-import { readFileSync } from 'node:fs';
-import { UserError } from '../../errors.ts';
+import { readBenchmarkFile, type BadFile } from '../../data/benchmark-file.ts';
 import { formatNdsNet, parseNdsNet, type NdsNet } from './arch.ts';
 
 export interface NdsRecord {
@@ -16,15 +15,7 @@ export interface NdsRecord {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Reads a sweep file; records in file order ("top" before "mid"). */
-export function loadNdsFile(path: string, family: string): NdsRecord[] {
-  const bad = (why: string) => new UserError(`bad NDS file ${path}: ${why}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw bad((e as Error).message.split('\n')[0]);
-  }
+function readRecords(raw: unknown, bad: BadFile, family: string): NdsRecord[] {
   const list = Array.isArray(raw) ? raw : isObject(raw) && Array.isArray(raw.top) && Array.isArray(raw.mid) ? [...raw.top, ...raw.mid] : null;
   if (!list) throw bad('expected a list of records or {"top": [...], "mid": [...]}');
   if (list.length === 0) throw bad('no records');
@@ -43,4 +34,10 @@ export function loadNdsFile(path: string, family: string): NdsRecord[] {
     const num = (f: string) => (typeof rec[f] === 'number' ? (rec[f] as number) : Number.NaN);
     return { arch: formatNdsNet(net), net, testAccuracy: 100 - errs[errs.length - 1], params: num('params'), flops: num('flops') };
   });
+}
+
+/** Reads a sweep file at any path (tests pass fixtures); records in file order ("top" before "mid").
+ * ndsSpace keeps the space built from them, so the file is not kept here. */
+export function readNdsFile(path: string, family: string): NdsRecord[] {
+  return readBenchmarkFile(path, 'NDS file', 'json', (raw, bad) => readRecords(raw, bad, family));
 }
