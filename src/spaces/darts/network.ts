@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LayerOps } from '../../nn/layers.ts';
 import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import { bnParams, convNode, linearClassifier } from '../../nn/parts.ts';
 import type { SlotInfo } from '../space.ts';
 import type { Genotype } from './genotype.ts';
 import { factorizedReduce, MAX_SUBLAYERS, opPlan, outSize, reluConvBn, runOp, subLayerNode, type OpPlan, type SubLayer } from './ops.ts';
@@ -97,11 +98,6 @@ export function cellNetworkSlots(depths: readonly number[], nodes: number): Slot
 /** The 1 + 8 × 34 + 2 + 1 = 276 slots of the NB301 network. */
 export const NB301_SLOTS: readonly SlotInfo[] = cellNetworkSlots([NB301_CONFIG.layers], NB301_CONFIG.nodes);
 
-const bnParams = (name: string, ch: number): AuxParamSpec[] => [
-  { name: `${name}.bn.gamma`, shape: [ch], init: 'ones' },
-  { name: `${name}.bn.beta`, shape: [ch], init: 'zeros' },
-];
-
 interface BuiltOp { plan: OpPlan; nodes: NodeSpec[] }
 interface BuiltCell { pre0: BuiltOp; pre1: BuiltOp; edges: BuiltOp[]; inputs: number[]; concat: readonly number[] }
 
@@ -131,10 +127,7 @@ export function buildCellNetwork(g: Genotype, cfg: CellNetConfig, slots: readonl
   };
 
   const stemC = 3 * cfg.C;
-  const stem: NodeSpec = {
-    slot: slotOf.get('stem')!, name: 'stem', type: 'conv3x3', kind: 'conv', shape: [3, 3, 3, stemC], outShape: [32, 32, stemC],
-    macs: 27 * stemC * 32 * 32,
-  };
+  const stem = convNode(slotOf.get('stem')!, 'stem', 'conv3x3', [3, 3, 3, stemC], [32, 32]);
   nodes.push(stem);
   aux.push(...bnParams('stem', stemC));
 
@@ -160,12 +153,9 @@ export function buildCellNetwork(g: Genotype, cfg: CellNetConfig, slots: readonl
     if (p.reduction) side /= 2;
   }
 
-  const head: NodeSpec = {
-    slot: slotOf.get('classifier')!, name: 'classifier', type: 'linear', kind: 'linear', shape: [cp, numClasses],
-    outShape: [numClasses], macs: cp * numClasses,
-  };
+  const { node: head, bias } = linearClassifier(slotOf.get('classifier')!, cp, numClasses);
   nodes.push(head);
-  aux.push({ name: 'classifier.bias', shape: [numClasses], init: { uniform: 1 / Math.sqrt(cp) } });
+  aux.push(bias);
   nodes.sort((a, b) => a.slot - b.slot);
 
   function forward(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
@@ -181,8 +171,7 @@ export function buildCellNetwork(g: Genotype, cfg: CellNetConfig, slots: readonl
       const out = cell.concat.length === 1 ? states[cell.concat[0]] : tf.concat(cell.concat.map((i) => states[i]), 3);
       [s0, s1] = L.cutJoint([s1, out]);
     }
-    const pooled = tf.mean(L.preGap(s1), [1, 2]) as tf.Tensor2D;
-    return L.linear(head, pooled);
+    return L.globalPoolLinear(head, s1);
   }
 
   return { nodes, aux, inputShape: [32, 32, 3], numClasses, forward };

@@ -29,6 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LayerOps } from '../../nn/layers.ts';
 import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import { bnParams, convNode, linearClassifier } from '../../nn/parts.ts';
 import { computeVertexChannels, NB101_MAX_VERTICES, type Nb101Spec } from './cell.ts';
 
 export const NB101_STEM_CHANNELS = 128;
@@ -77,11 +78,6 @@ function buildSlots(): Nb101Slot[] {
 export const NB101_SLOTS: readonly Nb101Slot[] = buildSlots();
 const slotByName = new Map(NB101_SLOTS.map((s) => [s.name, s]));
 
-const bnParams = (name: string, ch: number): AuxParamSpec[] => [
-  { name: `${name}.bn.gamma`, shape: [ch], init: 'ones' },
-  { name: `${name}.bn.beta`, shape: [ch], init: 'zeros' },
-];
-
 interface CellNodes {
   /** Per vertex t (index t, 0 and V-1 unused): projection of the cell input into t, t's conv. */
   proj: (NodeSpec | null)[];
@@ -99,10 +95,7 @@ export function buildNb101Network(spec: Nb101Spec, numClasses = 10): Network {
   const aux: AuxParamSpec[] = [];
   const conv = (name: string, type: string, k: number, cin: number, cout: number) => {
     const s = slotByName.get(name)!;
-    const r = s.resolution;
-    const n: NodeSpec = {
-      slot: s.slot, name, type, kind: 'conv', shape: [k, k, cin, cout], outShape: [r, r, cout], macs: k * k * cin * cout * r * r,
-    };
+    const n = convNode(s.slot, name, type, [k, k, cin, cout], [s.resolution, s.resolution]);
     nodes.push(n);
     aux.push(...bnParams(name, cout));
     return n;
@@ -130,14 +123,9 @@ export function buildNb101Network(spec: Nb101Spec, numClasses = 10): Network {
     }
     cells.push(row);
   }
-  const last = stackChannels(NB101_STACKS - 1);
-  const headSlot = slotByName.get('classifier')!;
-  const head: NodeSpec = {
-    slot: headSlot.slot, name: 'classifier', type: 'linear', kind: 'linear', shape: [last, numClasses],
-    outShape: [numClasses], macs: last * numClasses,
-  };
+  const { node: head, bias } = linearClassifier(slotByName.get('classifier')!.slot, stackChannels(NB101_STACKS - 1), numClasses);
   nodes.push(head);
-  aux.push({ name: 'classifier.bias', shape: [numClasses], init: { uniform: 1 / Math.sqrt(last) } });
+  aux.push(bias);
 
   function forward(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
     const L = new LayerOps(mode);
@@ -170,9 +158,7 @@ export function buildNb101Network(spec: Nb101Spec, numClasses = 10): Network {
       if (stack > 0) h = tf.maxPool(h, 2, 2, 'valid');
       for (const c of row) h = L.cut(runCell(c, h));
     });
-    h = L.preGap(h);
-    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-    return L.linear(head, pooled);
+    return L.globalPoolLinear(head, h);
   }
 
   return { nodes, aux, inputShape: [32, 32, 3], numClasses, forward };
