@@ -56,10 +56,6 @@ function tokenize(s: string, bad: (why: string) => UserError): string[] {
 function readLiteral(s: string, bad: (why: string) => UserError): Value {
   const t = tokenize(s, bad);
   let i = 0;
-  const expect = (tok: string) => {
-    if (t[i] !== tok) throw bad(`expected "${tok}" but found ${t[i] === undefined ? 'the end' : JSON.stringify(t[i])}`);
-    i++;
-  };
   const items = (close: string, onItem: () => void) => {
     while (t[i] !== close) {
       onItem();
