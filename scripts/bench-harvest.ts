@@ -15,7 +15,7 @@ import { projectRoot } from '../src/data/paths.ts';
 import { UserError } from '../src/errors.ts';
 import { harvest, journalPath } from '../src/harvest/run.ts';
 import type { HarvestSettings } from '../src/harvest/settings.ts';
-import { enumerateNb201 } from '../src/spaces/nb201-cell.ts';
+import { enumerateNb201 } from '../src/spaces/nb201/cell.ts';
 import { COLUMNS, readHarvestTables } from '../src/harvest/table.ts';
 
 const PROXIES = ['grad_norm', 'snip', 'synflow'];

@@ -18,6 +18,7 @@ import { cpus } from 'node:os';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../src/backend/select.ts';
+import { readBenchmarkFile } from '../src/data/benchmark-file.ts';
 import { loadImageBatch } from '../src/data/cifar.ts';
 import { projectRoot, resolveDataFile } from '../src/data/paths.ts';
 import { UserError } from '../src/errors.ts';
@@ -28,12 +29,12 @@ import { COLUMNS, readHarvestTables, type HarvestTables } from '../src/harvest/t
 import { formatDuration } from '../src/harvest/progress.ts';
 import { NETWORK_PROXIES, NODE_PROXIES } from '../src/proxies/registry.ts';
 import { storedForm, sumDecoded } from '../src/proxies/stored-form.ts';
-import { darts } from '../src/spaces/darts.ts';
+import { darts } from '../src/spaces/darts/index.ts';
 import { getSpace } from '../src/spaces/index.ts';
-import { nb101 } from '../src/spaces/nb101.ts';
-import { NB101_FAILED_TEST } from '../src/spaces/nb101-truth.ts';
-import { nb201FromNaslibTuple } from '../src/spaces/nb201-cell.ts';
-import { loadNb201Truth } from '../src/spaces/nb201-truth.ts';
+import { nb101 } from '../src/spaces/nb101/index.ts';
+import { NB101_FAILED_TEST } from '../src/spaces/nb101/truth.ts';
+import { nb201FromNaslibTuple } from '../src/spaces/nb201/cell.ts';
+import { loadNb201Truth } from '../src/spaces/nb201/truth.ts';
 
 const DEFAULT_DOC = 'docs/zc-reference.md';
 /** Proxies that come from the cells table (one value per network) rather than summed node values. */
@@ -83,13 +84,7 @@ function scoreOf(v: unknown): number {
   return Number.NaN;
 }
 
-function readJson(path: string): any {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`cannot parse ${path}: ${(e as Error).message.split('\n')[0]}`);
-  }
-}
+const readJson = (path: string): any => readBenchmarkFile(path, 'NASLib reference file', 'json', (raw) => raw);
 
 /** NASLib's benchmark file layout {bench: {cifar10: {key: {field: score}}}}: one cell per key. */
 function naslibObject(path: string, bench: string, parse: (key: string) => string): Reference {

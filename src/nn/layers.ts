@@ -197,4 +197,9 @@ export class LayerOps {
     this.mode.onPreGap?.(x);
     return x;
   }
+
+  /** Global average pool, then the linear head; the features before the pool are reported as preGap. */
+  globalPoolLinear(head: NodeSpec, x: tf.Tensor4D): tf.Tensor2D {
+    return this.linear(head, tf.mean(this.preGap(x), [1, 2]) as tf.Tensor2D);
+  }
 }

@@ -1,11 +1,10 @@
 import { UserError } from '../errors.ts';
-import { autoformer } from './autoformer.ts';
-import { darts } from './darts.ts';
-import { nb101 } from './nb101.ts';
-import { nb201 } from './nb201.ts';
-import { ndsSpace } from './nds.ts';
-import { pit } from './pit.ts';
+import { darts } from './darts/index.ts';
+import { nb101 } from './nb101/index.ts';
+import { nb201 } from './nb201/index.ts';
+import { ndsSpace } from './nds/index.ts';
 import type { SearchSpace } from './space.ts';
+import { autoformer, pit } from './vit/index.ts';
 
 const SPACES: ReadonlyMap<string, SearchSpace> = new Map([nb201, nb101, autoformer, pit, darts].map((s) => [s.name, s]));
 

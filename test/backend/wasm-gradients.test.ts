@@ -8,7 +8,7 @@ import { NATIVE_PACKAGES, selectBackend } from '../../src/backend/select.ts';
 import { registerWasmGradients } from '../../src/backend/wasm-gradients.ts';
 import { UserError } from '../../src/errors.ts';
 import { LayerOps } from '../../src/nn/layers.ts';
-import { runBlock, VitParts } from '../../src/spaces/vit-blocks.ts';
+import { runBlock, VitParts } from '../../src/spaces/vit/blocks.ts';
 
 registerWasmGradients();
 registerWasmGradients(); // idempotent
@@ -192,7 +192,7 @@ test('NB201-style and ViT-style networks end to end', async () => {
     [rand([6, 8]), rand([8, 24]), rand([8, 8])]);
 });
 
-test('ViT layers (LayerOps, vit-blocks): layer norm, exact GELU, softmax, attention block, token linear, PiT pooling conv', async () => {
+test('ViT layers (LayerOps, vit/blocks): layer norm, exact GELU, softmax, attention block, token linear, PiT pooling conv', async () => {
   const ops = (weights: Record<string, tf.Tensor>, biases: Record<string, tf.Tensor> = {}) =>
     new LayerOps({ weights, biases, batchNorm: false });
   const big = (d: Data) => ({ shape: d.shape, values: d.values.map((v) => 4 * v) }); // GELU/erf tails

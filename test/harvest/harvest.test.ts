@@ -18,8 +18,8 @@ import { harvest, harvestBackend, journalPath, lockPath, type HarvestResult } fr
 import { describeSettingsDifference, settingsKey, type HarvestSettings } from '../../src/harvest/settings.ts';
 import { cellsTablePath } from '../../src/harvest/table.ts';
 import { paramCount } from '../../src/nn/network.ts';
-import { enumerateNb201, nb201ArchToIndex, parseNb201, NB201_EDGES } from '../../src/spaces/nb201-cell.ts';
-import { buildNb201Network, NB201_SLOTS } from '../../src/spaces/nb201-network.ts';
+import { enumerateNb201, nb201ArchToIndex, parseNb201, NB201_EDGES } from '../../src/spaces/nb201/cell.ts';
+import { buildNb201Network, NB201_SLOTS } from '../../src/spaces/nb201/network.ts';
 
 const PROXIES = 'grad_norm,synflow,params';
 const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;

@@ -12,8 +12,8 @@ import { macCount, paramCount, type ForwardMode, type Network, type NodeSpec, ty
 import { measureNetwork, type ImageBatch, type Measurement } from '../../src/proxies/measure.ts';
 import { NETWORK_PROXIES, NODE_PROXIES, resolveProxies } from '../../src/proxies/registry.ts';
 import { randomSource } from '../../src/random.ts';
-import { parseNb201 } from '../../src/spaces/nb201-cell.ts';
-import { buildNb201Network } from '../../src/spaces/nb201-network.ts';
+import { parseNb201 } from '../../src/spaces/nb201/cell.ts';
+import { buildNb201Network } from '../../src/spaces/nb201/network.ts';
 
 /** NB201 index 0: two conv1x1 edges per cell, every conv reaches the output (light). */
 const LIGHT = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';

@@ -9,8 +9,8 @@ import type { ForwardMode, Network, Tensors } from '../../src/nn/network.ts';
 import { measureNetwork, type ImageBatch } from '../../src/proxies/measure.ts';
 import { resolveProxies } from '../../src/proxies/registry.ts';
 import { randomSource } from '../../src/random.ts';
-import { parseNb201 } from '../../src/spaces/nb201-cell.ts';
-import { buildNb201Network } from '../../src/spaces/nb201-network.ts';
+import { parseNb201 } from '../../src/spaces/nb201/cell.ts';
+import { buildNb201Network } from '../../src/spaces/nb201/network.ts';
 
 // Light cells (few convs): the unscaled score stays far inside float32 range. The reference runs on the
 // cpu backend (plain reference kernels) for the cheapest one; cpu conv backprop takes 10-30 s per pass for

@@ -12,7 +12,7 @@ import { resolveProxies } from '../../src/proxies/registry.ts';
 import { randomSource } from '../../src/random.ts';
 import {
   AUTOFORMER_ENCODING_LENGTH, AUTOFORMER_SLOTS, autoformer, buildAutoformerNetwork, parseAutoformer,
-} from '../../src/spaces/autoformer.ts';
+} from '../../src/spaces/vit/autoformer.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { throwsUserError } from '../user-error.ts';
 

@@ -11,11 +11,11 @@ import { paramCount, type ForwardMode, type Tensors } from '../../src/nn/network
 import { measureNetwork, type ImageBatch } from '../../src/proxies/measure.ts';
 import { resolveProxies } from '../../src/proxies/registry.ts';
 import { randomSource } from '../../src/random.ts';
-import { darts, parseDarts } from '../../src/spaces/darts.ts';
-import { formatGenotype } from '../../src/spaces/darts-genotype.ts';
-import { NB301_SLOTS } from '../../src/spaces/darts-network.ts';
-import { opPlan, runOp, subLayerNode } from '../../src/spaces/darts-ops.ts';
-import { loadNb301Table } from '../../src/spaces/darts-truth.ts';
+import { darts, parseDarts } from '../../src/spaces/darts/index.ts';
+import { formatGenotype } from '../../src/spaces/darts/genotype.ts';
+import { NB301_SLOTS } from '../../src/spaces/darts/network.ts';
+import { opPlan, runOp, subLayerNode } from '../../src/spaces/darts/ops.ts';
+import { loadNb301Table } from '../../src/spaces/darts/truth.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { throwsUserError } from '../user-error.ts';
 

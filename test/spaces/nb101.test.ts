@@ -13,12 +13,13 @@ import { measureNetwork, type ImageBatch } from '../../src/proxies/measure.ts';
 import { resolveProxies } from '../../src/proxies/registry.ts';
 import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
-import { buildNb101Network, nb101, NB101_SLOTS } from '../../src/spaces/nb101.ts';
 import {
-  computeVertexChannels, enumerateNb101, formatNb101, loadNb101Table, NB101_20K_SIZE, NB101_ENCODING_LENGTH, nb101Encoding, NB101_PATH_ENCODING_LENGTH, nb101PathEncoding,
-  nb101Hash, nb101IndexOfHash, parseNb101, parseNb101Unpruned, pruneNb101, streamNb101All,
-} from '../../src/spaces/nb101-cell.ts';
-import { loadNb101Truth } from '../../src/spaces/nb101-truth.ts';
+  computeVertexChannels, formatNb101, NB101_ENCODING_LENGTH, nb101Encoding, NB101_PATH_ENCODING_LENGTH, nb101PathEncoding, nb101Hash,
+  parseNb101, parseNb101Unpruned, pruneNb101,
+} from '../../src/spaces/nb101/cell.ts';
+import { nb101 } from '../../src/spaces/nb101/index.ts';
+import { buildNb101Network, NB101_SLOTS } from '../../src/spaces/nb101/network.ts';
+import { enumerateNb101, loadNb101Table, loadNb101Truth, NB101_20K_SIZE, nb101IndexOfHash, streamNb101All } from '../../src/spaces/nb101/truth.ts';
 import { throwsUserError } from '../user-error.ts';
 
 /** The README's Inception-like cell (5×5 conv replaced by two 3×3), as the CSV's two fields. */

@@ -15,7 +15,7 @@ import {
   nb201OpEncoding,
   nb201ToNaslibTuple,
   parseNb201,
-} from '../../src/spaces/nb201-cell.ts';
+} from '../../src/spaces/nb201/cell.ts';
 import { throwsUserError } from '../user-error.ts';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';

@@ -8,9 +8,9 @@ import { registerWasmGradients } from '../../src/backend/wasm-gradients.ts';
 import { disposeParams, initParams } from '../../src/nn/init.ts';
 import { paramCount, type ForwardMode, type NodeSpec } from '../../src/nn/network.ts';
 import { randomSource } from '../../src/random.ts';
-import { nb201 } from '../../src/spaces/nb201.ts';
-import { NB201_EDGES, NB201_OPS, formatNb201, parseNb201, type Nb201Cell } from '../../src/spaces/nb201-cell.ts';
-import { buildNb201Network, NB201_SLOTS } from '../../src/spaces/nb201-network.ts';
+import { nb201 } from '../../src/spaces/nb201/index.ts';
+import { NB201_EDGES, NB201_OPS, formatNb201, parseNb201, type Nb201Cell } from '../../src/spaces/nb201/cell.ts';
+import { buildNb201Network, NB201_SLOTS } from '../../src/spaces/nb201/network.ts';
 
 const INDEX0 = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';
 const ALL_CONV3 = formatNb201(Array(6).fill('nor_conv_3x3') as unknown as Nb201Cell);

@@ -3,8 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveDataFile } from '../../src/data/paths.ts';
 import { UserError } from '../../src/errors.ts';
-import { nb201FromNaslibTuple, nb201IndexToArch, NB201_SIZE } from '../../src/spaces/nb201-cell.ts';
-import { loadNb201Truth } from '../../src/spaces/nb201-truth.ts';
+import { nb201FromNaslibTuple, nb201IndexToArch, NB201_SIZE } from '../../src/spaces/nb201/cell.ts';
+import { loadNb201Truth } from '../../src/spaces/nb201/truth.ts';
 
 test('all three datasets load 15,625 cells with percentages', () => {
   for (const ds of ['cifar10', 'cifar100', 'ImageNet16-120']) {

@@ -15,7 +15,8 @@ import { measureNetwork, type ImageBatch } from '../../src/proxies/measure.ts';
 import { resolveProxies } from '../../src/proxies/registry.ts';
 import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
-import { loadNdsFile, parseNdsNet } from '../../src/spaces/nds-data.ts';
+import { parseNdsNet } from '../../src/spaces/nds/arch.ts';
+import { readNdsFile } from '../../src/spaces/nds/truth.ts';
 import { throwsUserError } from '../user-error.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '..', 'fixtures');
@@ -84,11 +85,11 @@ test('bad nets and files give one-line UserErrors naming the problem', () => {
   try {
     const file = join(dir, 'DARTS.json');
     writeFileSync(file, JSON.stringify({ records: [] }));
-    throwsUserError(() => loadNdsFile(file, 'DARTS'), 'expected a list of records');
+    throwsUserError(() => readNdsFile(file, 'DARTS'), 'expected a list of records');
     writeFileSync(file, JSON.stringify([{ net: darts, test_ep_top1: [] }]));
-    throwsUserError(() => loadNdsFile(file, 'DARTS'), 'record 0', 'test_ep_top1');
+    throwsUserError(() => readNdsFile(file, 'DARTS'), 'record 0', 'test_ep_top1');
     writeFileSync(file, JSON.stringify([{ net: { ...darts, depth: 2 }, test_ep_top1: [10] }]));
-    throwsUserError(() => loadNdsFile(file, 'DARTS'), 'record 0', 'depth is 2');
+    throwsUserError(() => readNdsFile(file, 'DARTS'), 'record 0', 'depth is 2');
   } finally {
     rmSync(dir, { recursive: true });
   }

@@ -11,7 +11,7 @@ import { measureNetwork } from '../../src/proxies/measure.ts';
 import { resolveProxies } from '../../src/proxies/registry.ts';
 import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
-import { parsePit, pit, PIT_ENCODING_LENGTH, PIT_SLOTS } from '../../src/spaces/pit.ts';
+import { parsePit, pit, PIT_ENCODING_LENGTH, PIT_SLOTS } from '../../src/spaces/vit/pit.ts';
 import { throwsUserError } from '../user-error.ts';
 
 // The first two records of autoprox_vitbench_pit.json.

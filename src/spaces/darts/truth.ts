@@ -1,10 +1,8 @@
 // NAS-Bench-301 ground truth: the 500 trained DARTS cells of NAS-Bench-Suite-Zero's file, keyed by
 // canonical genotype text. The file has one accuracy per cell, `val_accuracy` (NB301's validation
 // accuracy after 100 epochs, percent); there is no separate test accuracy, so it serves as both.
-import { readFileSync } from 'node:fs';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
-import type { Truth } from './space.ts';
+import { loadBenchmarkFile, type BadFile } from '../../data/benchmark-file.ts';
+import type { Truth } from '../space.ts';
 
 export const NB301_FILE = 'nb301/naslib_benchmarks_branch_zc_nasbench301_500.json';
 
@@ -26,19 +24,8 @@ interface Nb301Table {
   indexOf: Map<string, number>;
   truth: Map<string, Readonly<Truth>>;
 }
-let table: Nb301Table | undefined;
 
-/** Reads the file once; `canonical` turns a key into the canonical arch string (throws UserError). */
-export function loadNb301Table(canonical: (key: string) => string): Readonly<Nb301Table> {
-  if (table) return table;
-  const path = resolveDataFile(NB301_FILE);
-  const bad = (why: string) => new UserError(`bad NB301 file ${path}: ${why}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw bad((e as Error).message);
-  }
+function readNb301Table(raw: unknown, bad: BadFile, canonical: (key: string) => string): Nb301Table {
   const cells = (raw as { nasbench301?: { cifar10?: unknown } })?.nasbench301?.cifar10;
   if (typeof cells !== 'object' || cells === null || Array.isArray(cells)) throw bad('expected {"nasbench301": {"cifar10": {genotype: record}}}');
   const records: Nb301Record[] = [];
@@ -63,6 +50,10 @@ export function loadNb301Table(canonical: (key: string) => string): Readonly<Nb3
     records.push({ arch, key, valAccuracy, params: num('params'), flops: num('flops') });
     truth.set(arch, Object.freeze({ val: valAccuracy, test: valAccuracy }));
   }
-  table = { records, archs: records.map((r) => r.arch), indexOf, truth };
-  return table;
+  return { records, archs: records.map((r) => r.arch), indexOf, truth };
+}
+
+/** Reads the file once; `canonical` turns a key into the canonical arch string (throws UserError). */
+export function loadNb301Table(canonical: (key: string) => string): Readonly<Nb301Table> {
+  return loadBenchmarkFile(NB301_FILE, 'NB301 file', 'json', (raw, bad) => readNb301Table(raw, bad, canonical));
 }

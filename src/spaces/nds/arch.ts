@@ -1,17 +1,14 @@
-// Importer for the public NDS sweep files (Radosavovic et al. 2019, facebookresearch/nds; trained with
-// pycls): `<Sweep>.json`, a list of records, or {"top": [...], "mid": [...]}. A record has `net` (the
-// model config), `test_ep_top1` (CIFAR-10 test top-1 error per epoch, percent), `params`, `flops` and
-// training statistics that are not read here. `net` is either a cell-based config
+// NDS architectures (Radosavovic et al. 2019, facebookresearch/nds; trained with pycls): a sweep record's
+// `net`, the model config, is either a cell-based config
 //   {"genotype": {"normal": [[op, input], …], "normal_concat": […], "reduce": […], "reduce_concat": […]},
 //    "width": C, "depth": cells, "aux": bool, "drop_prob": p}
-// or an AnyNet config (nds-anynet.ts): block_type, stem_type, stem_w, ds, ws, ss, bot_muls, num_gs.
+// or an AnyNet config (network.ts): block_type, stem_type, stem_w, ds, ws, ss, bot_muls, num_gs.
 //
 // Arch strings are the `net` object as compact JSON with a fixed key order (and the canonical numbers
 // JSON gives), so a record's own `net` (any key order, any whitespace) parses to its arch string.
-import { readFileSync } from 'node:fs';
-import { UserError } from '../errors.ts';
-import { validateGenotype, type Genotype, type GenotypeRules } from './darts-genotype.ts';
-import { ANYNET_STEMS, type AnyNetConfig } from './nds-anynet.ts';
+import { UserError } from '../../errors.ts';
+import { validateGenotype, type Genotype, type GenotypeRules } from '../darts/genotype.ts';
+import { ANYNET_STEMS, type AnyNetConfig } from './network.ts';
 
 /** Cell spaces: their ops (NDS paper, Table 1) and nodes per cell. */
 export const NDS_CELL_RULES: Record<string, GenotypeRules> = {
@@ -36,15 +33,6 @@ export const NDS_ANYNET_BLOCK: Record<string, AnyNetConfig['block_type']> = {
 
 export interface CellNet { genotype: Genotype; width: number; depth: number; aux: boolean; drop_prob: number }
 export type NdsNet = { kind: 'cell'; net: CellNet } | { kind: 'anynet'; net: AnyNetConfig };
-
-export interface NdsRecord {
-  arch: string;
-  net: NdsNet;
-  /** 100 − the last epoch's test top-1 error. */
-  testAccuracy: number;
-  params: number;
-  flops: number;
-}
 
 /** Sweep name → family (the part before a variant suffix such as _fix-w-d, _lr-wd, _reruns, _rng1). */
 export function ndsFamily(sweep: string): string {
@@ -148,33 +136,4 @@ export function parseNdsNet(net: unknown, family: string): NdsNet {
   if (!isObject(o)) throw bad('expected a JSON object');
   const rules = NDS_CELL_RULES[family];
   return rules ? { kind: 'cell', net: parseCellNet(o, rules, bad) } : { kind: 'anynet', net: parseAnyNet(o, NDS_ANYNET_BLOCK[family], bad) };
-}
-
-/** Reads a sweep file; records in file order ("top" before "mid"). */
-export function loadNdsFile(path: string, family: string): NdsRecord[] {
-  const bad = (why: string) => new UserError(`bad NDS file ${path}: ${why}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw bad((e as Error).message.split('\n')[0]);
-  }
-  const list = Array.isArray(raw) ? raw : isObject(raw) && Array.isArray(raw.top) && Array.isArray(raw.mid) ? [...raw.top, ...raw.mid] : null;
-  if (!list) throw bad('expected a list of records or {"top": [...], "mid": [...]}');
-  if (list.length === 0) throw bad('no records');
-  return list.map((rec, i) => {
-    if (!isObject(rec)) throw bad(`record ${i} is not an object`);
-    let net: NdsNet;
-    try {
-      net = parseNdsNet(rec.net, family);
-    } catch (e) {
-      throw bad(`record ${i}: ${(e as Error).message}`);
-    }
-    const errs = rec.test_ep_top1;
-    if (!Array.isArray(errs) || errs.length === 0 || !errs.every((v) => typeof v === 'number' && v >= 0 && v <= 100)) {
-      throw bad(`record ${i}: test_ep_top1 is ${JSON.stringify(errs)?.slice(0, 40)}; expected per-epoch top-1 errors (percent)`);
-    }
-    const num = (f: string) => (typeof rec[f] === 'number' ? (rec[f] as number) : Number.NaN);
-    return { arch: formatNdsNet(net), net, testAccuracy: 100 - errs[errs.length - 1], params: num('params'), flops: num('flops') };
-  });
 }

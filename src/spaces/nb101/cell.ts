@@ -1,6 +1,5 @@
 // NAS-Bench-101 cell logic without tensors: arch strings, the benchmark's pruning and spec hash,
-// per-vertex channel counts, the fixed-length encoding, and the benchmark files (the 20,001-cell CSV
-// with accuracies and parameter counts, the compact gzipped list of all 423,624 cells).
+// per-vertex channel counts and the fixed-length encodings (the benchmark files are read in truth.ts).
 //
 // Arch strings. The canonical text form is the pruned spec:
 //   adj=0100110|0010000|0001001|0000010|0000010|0000001|0000000;ops=input|conv3x3-bn-relu|…|output
@@ -11,11 +10,7 @@
 // ops as 3 conv3x3, 1 conv1x1, m maxpool). Whatever form comes in, the result is pruned as the benchmark
 // does (vertices off every input→output path are deleted) and printed in the canonical form.
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { createGunzip, gunzipSync } from 'node:zlib';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
 
 /** Interior ops in the benchmark's canonical order: their index is the op's label in the spec hash. */
 export const NB101_OPS = ['conv3x3-bn-relu', 'conv1x1-bn-relu', 'maxpool3x3'] as const;
@@ -25,13 +20,6 @@ export const NB101_OUTPUT = 'output';
 
 export const NB101_MAX_VERTICES = 7;
 export const NB101_MAX_EDGES = 9;
-/** Number of cells in the benchmark (unique up to isomorphism). */
-export const NB101_SIZE = 423624;
-/** Cells of nb101_20k_val_test.csv: the first 20,001 in benchmark (ascending hash) order. */
-export const NB101_20K_SIZE = 20001;
-
-export const NB101_20K_FILE = 'nb101/nb101_20k_val_test.csv';
-export const NB101_ALL_FILE = 'nb101/nb101_all423624_compact.csv.gz';
 
 /** A cell: V×V 0/1 upper-triangular adjacency and V labels (input, interior ops…, output). */
 export interface Nb101Spec {
@@ -151,6 +139,27 @@ export function nb101CsvFields(spec: Nb101Spec): { adjacency: string; ops: strin
   return { adjacency: spec.matrix.map((row) => row.join('')).join('|'), ops: spec.ops.join('|') };
 }
 
+/** Canonical arch string of the fields of nb101_all423624_compact.csv.gz, assuming a pruned cell (the file
+ * holds only pruned cells; no pruning or hashing here, so a full pass stays fast). Null on malformed fields. */
+export function nb101FromCompact(bits: string, code: string): string | null {
+  const V = code.length + 2;
+  if (V > NB101_MAX_VERTICES || bits.length !== (V * (V - 1)) / 2 || !/^[01]*$/.test(bits)) return null;
+  const rows: string[] = [];
+  let k = 0;
+  for (let r = 0; r < V; r++) {
+    rows.push('0'.repeat(r + 1) + bits.slice(k, k + V - r - 1));
+    k += V - r - 1;
+  }
+  const ops = [NB101_INPUT];
+  for (const ch of code) {
+    const op = COMPACT_OP[ch];
+    if (!op) return null;
+    ops.push(op);
+  }
+  ops.push(NB101_OUTPUT);
+  return `adj=${rows.join('|')};ops=${ops.join('|')}`;
+}
+
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 
 /** NAS-Bench-101's spec hash (graph_util.hash_module on the pruned spec, labels: input −1, output −2,
@@ -236,212 +245,6 @@ export function nb101Encoding(spec: Nb101Spec): Float32Array {
   return enc;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Benchmark files
-
-/** One row of nb101_20k_val_test.csv (accuracies are fractions 0-1, as in the file). */
-export interface Nb101Row {
-  index: number;
-  hash: string;
-  /** Canonical arch string. */
-  arch: string;
-  valAcc108: number;
-  testAcc108: number;
-  params: number;
-  flops: number;
-}
-
-interface Table20k {
-  rows: Nb101Row[];
-  archs: string[];
-  byArch: Map<string, Nb101Row>;
-  byHash: Map<string, Nb101Row>;
-}
-let table20k: Table20k | undefined;
-
-/** Hash cache per canonical arch string; seeded with the 20k file's hash column (the tests check that
- * it recomputes exactly). */
-const hashCache = new Map<string, string>();
-
-const HEADER_20K = 'index,hash,num_vertices,adjacency,ops,val_acc_4,val_acc_12,val_acc_36,val_acc_108,test_acc_108_run0,params,flops_thop,train_time_108_s';
-
-/** Reads nb101_20k_val_test.csv once (file order = benchmark index order 0..20000). */
-export function loadNb101Table(): Readonly<Table20k> {
-  if (table20k) return table20k;
-  const path = resolveDataFile(NB101_20K_FILE);
-  const bad = (why: string) => new UserError(`bad NB101 file ${path}: ${why}`);
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
-  if (lines[0] !== HEADER_20K) throw bad(`unexpected header ${JSON.stringify(lines[0])}; expected ${HEADER_20K}`);
-  const rows: Nb101Row[] = [];
-  const byArch = new Map<string, Nb101Row>();
-  const byHash = new Map<string, Nb101Row>();
-  for (let i = 1; i < lines.length; i++) {
-    const f = lines[i].split(',');
-    if (f.length !== 13) throw bad(`line ${i + 1} has ${f.length} fields, expected 13`);
-    let arch: string;
-    try {
-      arch = formatNb101(parseNb101(`${f[3]},${f[4]}`));
-    } catch (e) {
-      throw bad(`line ${i + 1}: ${(e as Error).message}`);
-    }
-    if (arch !== `adj=${f[3]};ops=${f[4]}`) throw bad(`line ${i + 1}: cell is not pruned (${arch})`);
-    const num = (k: number) => {
-      const v = Number(f[k]);
-      if (f[k] === '' || !Number.isFinite(v)) throw bad(`line ${i + 1}: field ${k + 1} is ${JSON.stringify(f[k])}, expected a number`);
-      return v;
-    };
-    const row: Nb101Row = {
-      index: num(0), hash: f[1], arch,
-      valAcc108: num(8), testAcc108: num(9), params: num(10), flops: num(11),
-    };
-    if (!/^[0-9a-f]{32}$/.test(row.hash)) throw bad(`line ${i + 1}: hash ${JSON.stringify(row.hash)} is not 32 hex digits`);
-    if (byArch.has(arch)) throw bad(`line ${i + 1}: cell ${arch} repeats`);
-    if (byHash.has(row.hash)) throw bad(`line ${i + 1}: hash ${row.hash} repeats`);
-    rows.push(row);
-    byArch.set(arch, row);
-    byHash.set(row.hash, row);
-    hashCache.set(arch, row.hash);
-  }
-  if (rows.length !== NB101_20K_SIZE) throw bad(`expected ${NB101_20K_SIZE} cells, got ${rows.length}`);
-  table20k = { rows, archs: rows.map((r) => r.arch), byArch, byHash };
-  return table20k;
-}
-
-/** The 20,001 cells of nb101_20k_val_test.csv (those with validation accuracy), in file (= index) order. */
-export function enumerateNb101(): readonly string[] {
-  return loadNb101Table().archs;
-}
-
-/** Spec hash of an arch string (any accepted form). */
-export function nb101HashOf(str: string): string {
-  const cached = hashCache.get(str);
-  if (cached) return cached;
-  const spec = parseNb101(str);
-  const arch = formatNb101(spec);
-  let h = hashCache.get(arch);
-  if (!h) {
-    h = nb101Hash(spec);
-    hashCache.set(arch, h);
-  }
-  return h;
-}
-
-/** One row of nb101_all423624_compact.csv.gz. */
-export interface Nb101CompactRow {
-  index: number;
-  hash: string;
-  /** Canonical arch string. */
-  arch: string;
-  /** Test accuracy at 108 epochs, run 0, fraction 0-1. */
-  testAcc108: number;
-  flops: number;
-}
-
-const HEADER_ALL = 'index,hash,num_vertices,adj_upper_bits,ops_code,test_acc_108_run0,flops_thop';
-
-/** Canonical arch string of the compact file's fields, assuming a pruned cell (the file holds only
- * pruned cells; no pruning or hashing here, so a full pass stays fast). Null on malformed fields. */
-function decodeCompact(bits: string, code: string): string | null {
-  const V = code.length + 2;
-  if (V > NB101_MAX_VERTICES || bits.length !== (V * (V - 1)) / 2 || !/^[01]*$/.test(bits)) return null;
-  const rows: string[] = [];
-  let k = 0;
-  for (let r = 0; r < V; r++) {
-    rows.push('0'.repeat(r + 1) + bits.slice(k, k + V - r - 1));
-    k += V - r - 1;
-  }
-  const ops = [NB101_INPUT];
-  for (const ch of code) {
-    const op = COMPACT_OP[ch];
-    if (!op) return null;
-    ops.push(op);
-  }
-  ops.push(NB101_OUTPUT);
-  return `adj=${rows.join('|')};ops=${ops.join('|')}`;
-}
-
-/** Streams all 423,624 cells of nb101_all423624_compact.csv.gz in index order (decompressed with
- * node:zlib as it is read; nothing is held in memory beyond the current line). */
-export async function* streamNb101All(): AsyncGenerator<Nb101CompactRow> {
-  const path = resolveDataFile(NB101_ALL_FILE);
-  const bad = (why: string) => new UserError(`bad NB101 file ${path}: ${why}`);
-  const file = createReadStream(path);
-  const gunzip = createGunzip();
-  const lines = createInterface({ input: file.pipe(gunzip), crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (n === 1) {
-        if (line !== HEADER_ALL) throw bad(`unexpected header ${JSON.stringify(line)}; expected ${HEADER_ALL}`);
-        continue;
-      }
-      if (!line) continue;
-      const f = line.split(',');
-      if (f.length !== 7) throw bad(`line ${n} has ${f.length} fields, expected 7`);
-      const arch = decodeCompact(f[3], f[4]);
-      if (!arch) throw bad(`line ${n}: adj_upper_bits ${JSON.stringify(f[3])} and ops_code ${JSON.stringify(f[4])} do not describe a cell`);
-      yield { index: Number(f[0]), hash: f[1], arch, testAcc108: Number(f[5]), flops: Number(f[6]) };
-    }
-  } finally {
-    // Also reached when the consumer stops early: release the file and the inflater.
-    lines.close();
-    gunzip.destroy();
-    file.destroy();
-  }
-  if (n - 1 !== NB101_SIZE) throw bad(`expected ${NB101_SIZE} cells, got ${n - 1}`);
-}
-
-/** Every hash of the full benchmark as 16-byte digests in index order (the index is the rank of the hash
- * in ascending order, so a binary search finds any cell's index). Loaded on first use. */
-let allHashes: Buffer | undefined;
-
-function loadAllHashes(): Buffer {
-  if (allHashes) return allHashes;
-  const path = resolveDataFile(NB101_ALL_FILE);
-  const bad = (why: string) => new UserError(`bad NB101 file ${path}: ${why}`);
-  const text = gunzipSync(readFileSync(path));
-  const out = Buffer.alloc(NB101_SIZE * 16);
-  let pos = text.indexOf(10) + 1; // skip the header
-  let i = 0;
-  while (pos < text.length) {
-    const c1 = text.indexOf(44, pos); // index,hash,...
-    const end = text.indexOf(10, pos);
-    if (c1 < 0) break;
-    if (i >= NB101_SIZE) throw bad(`more than ${NB101_SIZE} cells`);
-    const written = out.write(text.toString('latin1', c1 + 1, c1 + 33), i * 16, 'hex');
-    if (written !== 16) throw bad(`row ${i}: malformed hash`);
-    if (i > 0 && out.compare(out, (i - 1) * 16, i * 16, i * 16, i * 16 + 16) <= 0) throw bad(`row ${i}: hashes are not in ascending order`);
-    i++;
-    pos = end < 0 ? text.length : end + 1;
-  }
-  if (i !== NB101_SIZE) throw bad(`expected ${NB101_SIZE} cells, got ${i}`);
-  allHashes = out;
-  return out;
-}
-
-/** Benchmark index (0..423623) of a spec hash; −1 when the hash is not in the benchmark. */
-export function nb101IndexOfHash(hash: string): number {
-  const row = loadNb101Table().byHash.get(hash);
-  if (row) return row.index;
-  if (!/^[0-9a-f]{32}$/.test(hash)) return -1;
-  const all = loadAllHashes();
-  const key = Buffer.from(hash, 'hex');
-  let lo = 0, hi = NB101_SIZE - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const c = all.compare(key, 0, 16, mid * 16, mid * 16 + 16);
-    if (c === 0) return mid;
-    if (c < 0) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
-
-/** Official benchmark index of an arch string (any isomorphic spelling gives the same index). */
-export function nb101ArchToIndex(str: string): number {
-  return nb101IndexOfHash(nb101HashOf(str));
-}
 
 /** Number of input→output paths by op sequence: sequences of 0..5 interior ops, 3^0 + … + 3^5 = 364. */
 export const NB101_PATH_ENCODING_LENGTH = [0, 1, 2, 3, 4, 5].reduce((s, l) => s + NB101_OPS.length ** l, 0);

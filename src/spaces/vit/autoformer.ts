@@ -5,7 +5,7 @@
 // lists' common length is the depth). The space is the 200 benchmark subnets (no enumeration otherwise).
 //
 // Network for 32×32 inputs: a 4×4 stride-4 patch conv (with bias) gives 8×8 = 64 patch tokens; a class
-// token is prepended and a position embedding [65, D] added; `depth` pre-norm blocks (vit-blocks.ts); a final
+// token is prepended and a position embedding [65, D] added; `depth` pre-norm blocks (blocks.ts); a final
 // LayerNorm; the head (with bias) reads the mean of the 64 patch tokens (AutoFormerSub averages x[:, 1:];
 // the class token only takes part in attention). The benchmark trained on CIFAR upsampled to 224×224 with
 // 16×16 patches (14×14 tokens); patch 4 keeps the per-image work of a cell within a few seconds on a CPU
@@ -15,13 +15,13 @@
 // Slots (58): 0 embed; 1 + 4b + {0 qkv, 1 proj, 2 fc1, 3 fc2} for blocks b = 0..13; 57 head. A depth-12
 // subnet leaves blocks 12 and 13 empty.
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.ts';
-import { LayerOps } from '../nn/layers.ts';
-import type { ForwardMode, Network } from '../nn/network.ts';
-import type { SearchSpace, SlotInfo } from './space.ts';
-import { ArchText, oneHot } from './vit-arch.ts';
-import { vitBenchMembers } from './vit-bench.ts';
-import { embedding, imageToTokens, prependClassToken, runBlock, VIT_LN_EPS, VitParts } from './vit-blocks.ts';
+import { UserError } from '../../errors.ts';
+import { LayerOps } from '../../nn/layers.ts';
+import type { ForwardMode, Network } from '../../nn/network.ts';
+import type { SearchSpace, SlotInfo } from '../space.ts';
+import { ArchText, oneHot } from './arch.ts';
+import { vitBenchMembers } from './truth.ts';
+import { embedding, imageToTokens, prependClassToken, runBlock, VIT_LN_EPS, VitParts } from './blocks.ts';
 
 export const AUTOFORMER_EMBED = [192, 216, 240] as const;
 export const AUTOFORMER_MLP = [3.5, 4] as const;

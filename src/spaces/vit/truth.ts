@@ -4,10 +4,10 @@
 // Auto-Prox ranks against the KD accuracies (its rank configs are the `*_kd` ones). Only `*_kd_acc` exists
 // for every cell (the second AutoFormer file has null `*_base_acc`), so ground truth here is the KD
 // accuracy, for val and test alike: the benchmark has one accuracy per cell and dataset.
-import { readFileSync } from 'node:fs';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
-import type { SearchSpace, Truth, TruthTable } from './space.ts';
+import { readBenchmarkFile } from '../../data/benchmark-file.ts';
+import { resolveDataFile } from '../../data/paths.ts';
+import { UserError } from '../../errors.ts';
+import type { SearchSpace, Truth, TruthTable } from '../space.ts';
 
 export const VIT_DATASETS = ['cifar100', 'flowers', 'chaoyang'] as const;
 export type VitDataset = (typeof VIT_DATASETS)[number];
@@ -28,15 +28,9 @@ export function readVitBench(label: string, files: readonly string[], toArch: (r
   const archs: string[] = [];
   const index = new Map<string, number>();
   const truth = new Map(VIT_DATASETS.map((d) => [d, new Map<string, Readonly<Truth>>()]));
-  for (const file of files) {
-    const path = resolveDataFile(file);
-    const bad = (why: string) => new UserError(`bad ${label} ground-truth file ${path}: ${why}`);
-    let records: unknown;
-    try {
-      records = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (e) {
-      throw bad((e as Error).message);
-    }
+  // Read with readBenchmarkFile, not loadBenchmarkFile: repeats are checked across the files, and the
+  // combined result is what vitBenchMembers keeps.
+  for (const file of files) readBenchmarkFile(resolveDataFile(file), `${label} ground-truth file`, 'json', (records, bad) => {
     if (!Array.isArray(records)) throw bad('expected a JSON list of {arch, …_acc} records');
     records.forEach((rec: Record<string, unknown>, i) => {
       const raw = rec?.arch;
@@ -58,7 +52,7 @@ export function readVitBench(label: string, files: readonly string[], toArch: (r
         truth.get(d)!.set(arch, Object.freeze({ val: v, test: v }));
       }
     });
-  }
+  });
   return { archs, index, truth };
 }
 

@@ -4,8 +4,8 @@
 // token and a learnt position embedding drawn N(0, 0.02²). Every weight is a node: patch embedding, each
 // block's qkv/proj/fc1/fc2, PiT's pooling conv and class-token fc, the head.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerOps } from '../nn/layers.ts';
-import type { AuxParamSpec, ForwardMode, NodeSpec } from '../nn/network.ts';
+import type { LayerOps } from '../../nn/layers.ts';
+import type { AuxParamSpec, ForwardMode, NodeSpec } from '../../nn/network.ts';
 
 export const VIT_LN_EPS = 1e-6;
 /** timm's trunc_normal_(std=.02) cuts at ±2 in absolute units (±100σ): a plain normal. */

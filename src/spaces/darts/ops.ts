@@ -10,8 +10,9 @@
 //                    and on x shifted by one pixel, concatenated, BN
 //   max_pool_k, avg_pool_3x3 (PyTorch padding (k−1)/2; average excludes the padding), none (zeros)
 import * as tf from '@tensorflow/tfjs';
-import { avgPool3x3, type LayerOps } from '../nn/layers.ts';
-import type { NodeSpec } from '../nn/network.ts';
+import { avgPool3x3, type LayerOps } from '../../nn/layers.ts';
+import type { NodeSpec } from '../../nn/network.ts';
+import { convNode } from '../../nn/parts.ts';
 
 /** One conv layer of an op, with the ReLU before and the BN after it when the op has them. */
 export interface SubLayer {
@@ -105,12 +106,7 @@ export function outSize(l: SubLayer, size: [number, number]): [number, number] {
 
 /** The node of a sub-layer: weights [kh, kw, cin/groups, cout], MACs per example. */
 export function subLayerNode(l: SubLayer, slot: number, name: string, type: string, inSize: [number, number]): NodeSpec {
-  const [oh, ow] = outSize(l, inSize);
-  const shape = [l.kernel[0], l.kernel[1], l.cin / l.groups, l.cout];
-  return {
-    slot, name, type, kind: 'conv', shape, outShape: [oh, ow, l.cout],
-    macs: shape.reduce((a, b) => a * b, 1) * oh * ow,
-  };
+  return convNode(slot, name, type, [l.kernel[0], l.kernel[1], l.cin / l.groups, l.cout], outSize(l, inSize));
 }
 
 /** Every second row and column, starting at 0 (even sizes): a stride-2 pool from the stride-1 'same'

@@ -1,6 +1,6 @@
 // The text form shared by the ViT spaces' arch strings: `key=value;key=value` with comma lists, every
 // value one of a fixed set of choices. Errors are one-line UserErrors that name the offending token.
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
 
 /** Parses an arch string into its fields, in `keys` order; each key exactly once, nothing else. */
 export class ArchText {

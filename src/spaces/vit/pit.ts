@@ -14,12 +14,12 @@
 // Slots (74): 0 embed; stage 0 blocks 0..2, pool0.conv, pool0.fc, stage 1 blocks 0..7, pool1.conv,
 // pool1.fc, stage 2 blocks 0..5 (4 slots per block: qkv, proj, fc1, fc2); 73 head.
 import * as tf from '@tensorflow/tfjs';
-import { LayerOps } from '../nn/layers.ts';
-import type { ForwardMode, Network, NodeSpec } from '../nn/network.ts';
-import type { SearchSpace, SlotInfo } from './space.ts';
-import { ArchText, oneHot } from './vit-arch.ts';
-import { vitBenchMembers } from './vit-bench.ts';
-import { embedding, imageToTokens, prependClassToken, runBlock, VIT_LN_EPS, VitParts, type VitBlock } from './vit-blocks.ts';
+import { LayerOps } from '../../nn/layers.ts';
+import type { ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import type { SearchSpace, SlotInfo } from '../space.ts';
+import { ArchText, oneHot } from './arch.ts';
+import { vitBenchMembers } from './truth.ts';
+import { embedding, imageToTokens, prependClassToken, runBlock, VIT_LN_EPS, VitParts, type VitBlock } from './blocks.ts';
 
 export const PIT_BASE = [16, 24, 32, 40] as const;
 export const PIT_MLP = [2, 4, 6, 8] as const;

@@ -2,17 +2,17 @@
 // nodes × 2 edges over 7 ops, in the 8-cell CIFAR network with C = 32. The space has ~10^18 cells and
 // no official order: enumerate() lists the 500 trained cells of the NB301 ground-truth file, in file
 // order, and indexOf is the position in that list (−1 for any other cell).
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
+import type { SearchSpace } from '../space.ts';
 import {
   formatGenotype, genotypeEncoding, NB301_OPS, normaliseGenotype, parseGenotypeText, validateGenotype, type Genotype, type GenotypeRules,
-} from './darts-genotype.ts';
-import { buildCellNetwork, NB301_CONFIG, NB301_SLOTS } from './darts-network.ts';
-import { loadNb301Table } from './darts-truth.ts';
-import type { SearchSpace } from './space.ts';
+} from './genotype.ts';
+import { buildCellNetwork, NB301_CONFIG, NB301_SLOTS } from './network.ts';
+import { loadNb301Table } from './truth.ts';
 
 export const DARTS_RULES: GenotypeRules = { ops: NB301_OPS, nodes: 4, concat: [2, 3, 4, 5] };
 
-/** Parses either genotype form (darts-genotype.ts) and checks it against the DARTS space. */
+/** Parses either genotype form (genotype.ts) and checks it against the DARTS space. */
 export function parseDarts(str: string): Genotype {
   const bad = (why: string) => new UserError(`invalid DARTS genotype ${JSON.stringify(String(str).slice(0, 60))}${String(str).length > 60 ? '…' : ''}: ${why}`);
   const g = parseGenotypeText(str, bad);

@@ -1,18 +1,19 @@
 // The NDS design spaces (`nds:<Sweep>`, e.g. nds:DARTS, nds:ENAS, nds:ResNeXt-A): the networks of one
 // public NDS sweep file, read from the data directory as nds/<Sweep>.json (resolveDataFile: put the
 // downloaded files under $PARZC_DATA_DIR/nds/ or data/benchmarks/nds/). Cell spaces (DARTS, ENAS, PNAS,
-// NASNet, Amoeba) build the DARTS network (darts-network.ts) with each record's width and depth;
-// ResNet, ResNeXt-A/B and Vanilla build AnyNet (nds-anynet.ts). The slot list covers every depth that
+// NASNet, Amoeba) build the DARTS network (darts/network.ts) with each record's width and depth;
+// ResNet, ResNeXt-A/B and Vanilla build AnyNet (network.ts). The slot list covers every depth that
 // occurs in the file. enumerate() lists the file's distinct architectures in file order; ground truth is
 // the final-epoch CIFAR-10 test accuracy (NDS has no validation split, so it is used as both), averaged
 // over records of the same architecture (reruns).
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
-import { formatGenotype, genotypeEncoding, normaliseGenotype } from './darts-genotype.ts';
-import { buildCellNetwork, cellNetworkSlots } from './darts-network.ts';
-import { anyNetSlots, buildAnyNet } from './nds-anynet.ts';
-import { formatNdsNet, loadNdsFile, NDS_CELL_RULES, ndsFamily, parseNdsNet, type NdsNet, type NdsRecord } from './nds-data.ts';
-import type { SearchSpace, SlotInfo, Truth } from './space.ts';
+import { resolveDataFile } from '../../data/paths.ts';
+import { UserError } from '../../errors.ts';
+import { formatGenotype, genotypeEncoding, normaliseGenotype } from '../darts/genotype.ts';
+import { buildCellNetwork, cellNetworkSlots } from '../darts/network.ts';
+import type { SearchSpace, SlotInfo, Truth } from '../space.ts';
+import { formatNdsNet, NDS_CELL_RULES, ndsFamily, parseNdsNet, type NdsNet } from './arch.ts';
+import { anyNetSlots, buildAnyNet } from './network.ts';
+import { readNdsFile, type NdsRecord } from './truth.ts';
 
 /** Stages and blocks per stage encoded for AnyNet archs (longer configs are cut). */
 const ANYNET_STAGES = 5;
@@ -91,7 +92,7 @@ export function ndsSpace(sweep: string): SearchSpace {
   const cached = cache.get(sweep);
   if (cached) return cached;
   const family = ndsFamily(sweep);
-  const space = ndsSpaceOf(sweep, loadNdsFile(resolveDataFile(`nds/${sweep}.json`), family));
+  const space = ndsSpaceOf(sweep, readNdsFile(resolveDataFile(`nds/${sweep}.json`), family));
   cache.set(sweep, space);
   return space;
 }

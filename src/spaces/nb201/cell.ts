@@ -1,8 +1,7 @@
 // NAS-Bench-201 cell logic without tensors: arch strings, official indices, isomorphism classes,
 // encodings and NASLib's tuple keys.
-import { readFileSync } from 'node:fs';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
+import { loadBenchmarkFile, type BadFile } from '../../data/benchmark-file.ts';
+import { UserError } from '../../errors.ts';
 
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
 export type Nb201Op = (typeof NB201_OPS)[number];
@@ -64,23 +63,13 @@ export function formatNb201(cell: Nb201Cell): string {
 }
 
 // The official index order is a random permutation (the order NAS-Bench-201 trained the cells in):
-// no edge/op product order reproduces it, so it is read from the benchmark's index file once.
+// no edge/op product order reproduces it, so it is read from the benchmark's index file.
 interface IndexTable {
   archs: string[];
   indexOf: Map<string, number>;
 }
-let indexTable: IndexTable | undefined;
 
-function loadIndexTable(): IndexTable {
-  if (indexTable) return indexTable;
-  const path = resolveDataFile(INDEX_FILE);
-  const bad = (why: string) => new UserError(`bad NB201 index file ${path}: ${why}`);
-  let rows: unknown;
-  try {
-    rows = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw bad((e as Error).message);
-  }
+function readIndexTable(rows: unknown, bad: BadFile): IndexTable {
   if (!Array.isArray(rows) || rows.length !== NB201_SIZE) {
     throw bad(`expected a JSON list of ${NB201_SIZE} entries, got ${Array.isArray(rows) ? rows.length : typeof rows}`);
   }
@@ -101,9 +90,10 @@ function loadIndexTable(): IndexTable {
     archs[i] = arch;
     indexOf.set(arch, i);
   });
-  indexTable = { archs, indexOf };
-  return indexTable;
+  return { archs, indexOf };
 }
+
+const loadIndexTable = () => loadBenchmarkFile(INDEX_FILE, 'NB201 index file', 'json', readIndexTable);
 
 /** Arch string of official NAS-Bench-201 index `i` (0..15624). */
 export function nb201IndexToArch(i: number): string {

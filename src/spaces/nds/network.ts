@@ -13,9 +13,10 @@
 // then classifier (union over the depths of a file). ReLUs are reported with the conv they feed (the
 // next block's first conv, or the classifier). Graph cuts: the stem and every block output.
 import * as tf from '@tensorflow/tfjs';
-import { LayerOps } from '../nn/layers.ts';
-import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
-import type { SlotInfo } from './space.ts';
+import { LayerOps } from '../../nn/layers.ts';
+import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import { bnParams, convNode, linearClassifier } from '../../nn/parts.ts';
+import type { SlotInfo } from '../space.ts';
 
 export const ANYNET_BLOCKS = ['res_basic_block', 'res_bottleneck_block', 'double_plain_block'] as const;
 export const ANYNET_STEMS = ['res_stem_cifar', 'simple_stem_in', 'res_stem_in'] as const;
@@ -48,11 +49,6 @@ export function anyNetSlots(maxDs: readonly number[]): SlotInfo[] {
 interface Conv { node: NodeSpec; stride: number; pad: number; groups: number }
 interface Block { proj: Conv | null; convs: Conv[]; residual: boolean }
 
-const bnParams = (name: string, ch: number): AuxParamSpec[] => [
-  { name: `${name}.bn.gamma`, shape: [ch], init: 'ones' },
-  { name: `${name}.bn.beta`, shape: [ch], init: 'zeros' },
-];
-
 /** Builds the network of a validated config; `slots` must hold every slot it fills. */
 export function buildAnyNet(cfg: AnyNetConfig, slots: readonly SlotInfo[], numClasses = 10): Network {
   const slotOf = new Map(slots.map((s) => [s.name, s.slot]));
@@ -64,10 +60,7 @@ export function buildAnyNet(cfg: AnyNetConfig, slots: readonly SlotInfo[], numCl
     if (slot === undefined) throw new Error(`no slot ${name} in this space`);
     const pad = (k - 1) / 2;
     const out = Math.floor((side + 2 * pad - k) / stride) + 1;
-    const node: NodeSpec = {
-      slot, name, type: `conv${k}x${k}${groups > 1 ? `_g${groups}` : ''}`, kind: 'conv', shape: [k, k, cin / groups, cout],
-      outShape: [out, out, cout], macs: k * k * (cin / groups) * cout * out * out,
-    };
+    const node = convNode(slot, name, `conv${k}x${k}${groups > 1 ? `_g${groups}` : ''}`, [k, k, cin / groups, cout], [out, out]);
     nodes.push(node);
     aux.push(...bnParams(name, cout));
     return { node, stride, pad, groups };
@@ -102,12 +95,9 @@ export function buildAnyNet(cfg: AnyNetConfig, slots: readonly SlotInfo[], numCl
     }
     w = cfg.ws[s];
   });
-  const head: NodeSpec = {
-    slot: slotOf.get('classifier')!, name: 'classifier', type: 'linear', kind: 'linear', shape: [w, numClasses],
-    outShape: [numClasses], macs: w * numClasses,
-  };
+  const { node: head, bias } = linearClassifier(slotOf.get('classifier')!, w, numClasses);
   nodes.push(head);
-  aux.push({ name: 'classifier.bias', shape: [numClasses], init: { uniform: 1 / Math.sqrt(w) } });
+  aux.push(bias);
   nodes.sort((a, b) => a.slot - b.slot);
 
   function forward(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
@@ -126,8 +116,7 @@ export function buildAnyNet(cfg: AnyNetConfig, slots: readonly SlotInfo[], numCl
       const sum = !blk.residual ? f : (tf.add(f, blk.proj ? run(blk.proj, h) : h) as tf.Tensor4D);
       h = L.cut(L.relu(sum, feedsAfter(i)));
     });
-    const pooled = tf.mean(L.preGap(h), [1, 2]) as tf.Tensor2D;
-    return L.linear(head, pooled);
+    return L.globalPoolLinear(head, h);
   }
 
   return { nodes, aux, inputShape: [32, 32, 3], numClasses, forward };

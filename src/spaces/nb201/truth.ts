@@ -1,8 +1,7 @@
 // NAS-Bench-201 ground truth (200-epoch validation and test accuracy, percent) from the GENIUS files.
-import { readFileSync } from 'node:fs';
-import { resolveDataFile } from '../data/paths.ts';
-import { UserError } from '../errors.ts';
-import { formatNb201, NB201_SIZE, parseNb201 } from './nb201-cell.ts';
+import { loadBenchmarkFile, type BadFile } from '../../data/benchmark-file.ts';
+import { UserError } from '../../errors.ts';
+import { formatNb201, NB201_SIZE, parseNb201 } from './cell.ts';
 
 export const NB201_DATASETS = ['cifar10', 'cifar100', 'ImageNet16-120'] as const;
 export type Nb201Dataset = (typeof NB201_DATASETS)[number];
@@ -36,22 +35,9 @@ export function nb201Dataset(name: string): Nb201Dataset {
   return ds;
 }
 
-const cache = new Map<Nb201Dataset, ReadonlyMap<string, Readonly<Nb201Truth>>>();
+type Nb201TruthTable = ReadonlyMap<string, Readonly<Nb201Truth>>;
 
-/** Accuracies of all 15,625 cells keyed by arch string; read and validated once per process. */
-export function loadNb201Truth(dataset: string): ReadonlyMap<string, Readonly<Nb201Truth>> {
-  const ds = nb201Dataset(dataset);
-  const cached = cache.get(ds);
-  if (cached) return cached;
-
-  const path = resolveDataFile(FILES[ds]);
-  const bad = (why: string) => new UserError(`bad NB201 ground-truth file ${path}: ${why}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw bad((e as Error).message);
-  }
+function readTruth(raw: unknown, bad: BadFile): Nb201TruthTable {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('expected a JSON object keyed by arch string');
   const entries = Object.entries(raw as Record<string, { val_acc_200?: unknown; test_acc_200?: unknown }>);
   if (entries.length !== NB201_SIZE) throw bad(`expected ${NB201_SIZE} entries, got ${entries.length}`);
@@ -75,6 +61,10 @@ export function loadNb201Truth(dataset: string): ReadonlyMap<string, Readonly<Nb
     }
     truth.set(arch, Object.freeze({ val: val as number, test: test as number }));
   }
-  cache.set(ds, truth);
   return truth;
+}
+
+/** Accuracies of all 15,625 cells keyed by arch string; read and validated once per process. */
+export function loadNb201Truth(dataset: string): Nb201TruthTable {
+  return loadBenchmarkFile(FILES[nb201Dataset(dataset)], 'NB201 ground-truth file', 'json', readTruth);
 }

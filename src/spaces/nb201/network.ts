@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { avgPool3x3, LayerOps } from '../nn/layers.ts';
-import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
-import { NB201_EDGES } from './nb201-cell.ts';
+import { avgPool3x3, LayerOps } from '../../nn/layers.ts';
+import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import { bnParams, convNode, linearClassifier } from '../../nn/parts.ts';
+import { NB201_EDGES } from './cell.ts';
 
 /** The NAS-Bench-201 macro skeleton (xautodl TinyNetwork): stem conv3x3+BN, three stages of N cells at
  * C, 2C, 4C channels with residual reduction blocks between them, BN+ReLU, global pool, linear head. */
@@ -46,26 +47,18 @@ function buildSlots(): Nb201Slot[] {
 export const NB201_SLOTS: readonly Nb201Slot[] = buildSlots();
 const slotByName = new Map(NB201_SLOTS.map((s) => [s.name, s]));
 
-function convNode(name: string, type: string, k: number, stride: number): NodeSpec {
+function slotConv(name: string, type: string, k: number, stride: number): NodeSpec {
   const s = slotByName.get(name)!;
   const out = Math.floor((s.resolution - 1) / stride) + 1;
-  return {
-    slot: s.slot, name, type, kind: 'conv', shape: [k, k, s.cin, s.cout], outShape: [out, out, s.cout],
-    macs: k * k * s.cin * s.cout * out * out,
-  };
+  return convNode(s.slot, name, type, [k, k, s.cin, s.cout], [out, out]);
 }
-
-const bnParams = (name: string, ch: number): AuxParamSpec[] => [
-  { name: `${name}.bn.gamma`, shape: [ch], init: 'ones' },
-  { name: `${name}.bn.beta`, shape: [ch], init: 'zeros' },
-];
 
 /** Builds the NB201 network for one cell (six edge ops in arch-string order). */
 export function buildNb201Network(ops: readonly string[], numClasses = 10): Network {
   const nodes: NodeSpec[] = [];
   const aux: AuxParamSpec[] = [];
   const conv = (name: string, type: string, k: number, stride: number, bn: boolean) => {
-    const n = convNode(name, type, k, stride);
+    const n = slotConv(name, type, k, stride);
     nodes.push(n);
     if (bn) aux.push(...bnParams(name, n.shape[3]));
     return n;
@@ -96,13 +89,9 @@ export function buildNb201Network(ops: readonly string[], numClasses = 10): Netw
     stages.push(st);
   }
   aux.push(...bnParams('lastact', 4 * C));
-  const headSlot = slotByName.get('classifier')!;
-  const head: NodeSpec = {
-    slot: headSlot.slot, name: 'classifier', type: 'linear', kind: 'linear', shape: [4 * C, numClasses],
-    outShape: [numClasses], macs: 4 * C * numClasses,
-  };
+  const { node: head, bias } = linearClassifier(slotByName.get('classifier')!.slot, 4 * C, numClasses);
   nodes.push(head);
-  aux.push({ name: 'classifier.bias', shape: [numClasses], init: { uniform: 1 / Math.sqrt(4 * C) } });
+  aux.push(bias);
 
   function forward(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
     const L = new LayerOps(mode);
@@ -135,9 +124,7 @@ export function buildNb201Network(ops: readonly string[], numClasses = 10): Netw
         h = L.cut(states[3]);
       }
     }
-    h = L.preGap(L.relu(L.batchNorm(h), head));
-    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-    return L.linear(head, pooled);
+    return L.globalPoolLinear(head, L.relu(L.batchNorm(h), head));
   }
 
   return { nodes, aux, inputShape: [32, 32, 3], numClasses, forward };

@@ -12,7 +12,7 @@
 //     NASLib's compact NB301 form: per cell (normal, reduce) the pairs (input state, op id) with op ids
 //     indexing NB301_OPS; its concat is always [2, 3, 4, 5].
 // The canonical text is the first form with lists, single quotes and ", " separators.
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
 
 /** The NB301 ops in NASLib's compact op-id order. */
 export const NB301_OPS = ['max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
@@ -56,10 +56,6 @@ function tokenize(s: string, bad: (why: string) => UserError): string[] {
 function readLiteral(s: string, bad: (why: string) => UserError): Value {
   const t = tokenize(s, bad);
   let i = 0;
-  const expect = (tok: string) => {
-    if (t[i] !== tok) throw bad(`expected "${tok}" but found ${t[i] === undefined ? 'the end' : JSON.stringify(t[i])}`);
-    i++;
-  };
   const items = (close: string, onItem: () => void) => {
     while (t[i] !== close) {
       onItem();

@@ -1,9 +1,9 @@
-import type { SearchSpace } from './space.ts';
+import type { SearchSpace } from '../space.ts';
 import {
   canonicalNb201, enumerateNb201, formatNb201, nb201ArchToIndex, nb201OpEncoding, parseNb201,
-} from './nb201-cell.ts';
-import { buildNb201Network, NB201_SLOTS } from './nb201-network.ts';
-import { loadNb201Truth } from './nb201-truth.ts';
+} from './cell.ts';
+import { buildNb201Network, NB201_SLOTS } from './network.ts';
+import { loadNb201Truth } from './truth.ts';
 
 /** NAS-Bench-201 (Dong & Yang 2020): 15,625 cells of 4 nodes and 6 edges over 5 ops. */
 export const nb201: SearchSpace = {

@@ -5,7 +5,7 @@
 // are reduction cells that double C and halve the resolution; global average pool; linear head with bias
 // (no BN/ReLU before the pool, no auxiliary head). A cell preprocesses its two inputs (the outputs of the
 // two previous cells) to C channels: input 0 by ReLU-conv1×1-BN, or FactorizedReduce after a reduction
-// cell; input 1 by ReLU-conv1×1-BN. Edge ops on states 0/1 of a reduction cell have stride 2 (darts-ops.ts).
+// cell; input 1 by ReLU-conv1×1-BN. Edge ops on states 0/1 of a reduction cell have stride 2 (ops.ts).
 //
 // Slots. A cell position is named by its stage block: `stage{s}.cell{k}` (the k-th normal cell of stage
 // s) or `reduce{r}` (the r-th reduction cell). Each position has the slots
@@ -18,11 +18,12 @@
 // Graph cuts for synflow: the stem output, then after each cell the pair (previous output, new output),
 // which is all the rest of the network reads (LayerOps.cutJoint rescales both by one factor).
 import * as tf from '@tensorflow/tfjs';
-import { LayerOps } from '../nn/layers.ts';
-import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
-import type { Genotype } from './darts-genotype.ts';
-import { factorizedReduce, MAX_SUBLAYERS, opPlan, outSize, reluConvBn, runOp, subLayerNode, type OpPlan, type SubLayer } from './darts-ops.ts';
-import type { SlotInfo } from './space.ts';
+import { LayerOps } from '../../nn/layers.ts';
+import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import { bnParams, convNode, linearClassifier } from '../../nn/parts.ts';
+import type { SlotInfo } from '../space.ts';
+import type { Genotype } from './genotype.ts';
+import { factorizedReduce, MAX_SUBLAYERS, opPlan, outSize, reluConvBn, runOp, subLayerNode, type OpPlan, type SubLayer } from './ops.ts';
 
 export interface CellNetConfig {
   /** Channels of the first stage (the stem has 3C). */
@@ -97,11 +98,6 @@ export function cellNetworkSlots(depths: readonly number[], nodes: number): Slot
 /** The 1 + 8 × 34 + 2 + 1 = 276 slots of the NB301 network. */
 export const NB301_SLOTS: readonly SlotInfo[] = cellNetworkSlots([NB301_CONFIG.layers], NB301_CONFIG.nodes);
 
-const bnParams = (name: string, ch: number): AuxParamSpec[] => [
-  { name: `${name}.bn.gamma`, shape: [ch], init: 'ones' },
-  { name: `${name}.bn.beta`, shape: [ch], init: 'zeros' },
-];
-
 interface BuiltOp { plan: OpPlan; nodes: NodeSpec[] }
 interface BuiltCell { pre0: BuiltOp; pre1: BuiltOp; edges: BuiltOp[]; inputs: number[]; concat: readonly number[] }
 
@@ -131,10 +127,7 @@ export function buildCellNetwork(g: Genotype, cfg: CellNetConfig, slots: readonl
   };
 
   const stemC = 3 * cfg.C;
-  const stem: NodeSpec = {
-    slot: slotOf.get('stem')!, name: 'stem', type: 'conv3x3', kind: 'conv', shape: [3, 3, 3, stemC], outShape: [32, 32, stemC],
-    macs: 27 * stemC * 32 * 32,
-  };
+  const stem = convNode(slotOf.get('stem')!, 'stem', 'conv3x3', [3, 3, 3, stemC], [32, 32]);
   nodes.push(stem);
   aux.push(...bnParams('stem', stemC));
 
@@ -160,12 +153,9 @@ export function buildCellNetwork(g: Genotype, cfg: CellNetConfig, slots: readonl
     if (p.reduction) side /= 2;
   }
 
-  const head: NodeSpec = {
-    slot: slotOf.get('classifier')!, name: 'classifier', type: 'linear', kind: 'linear', shape: [cp, numClasses],
-    outShape: [numClasses], macs: cp * numClasses,
-  };
+  const { node: head, bias } = linearClassifier(slotOf.get('classifier')!, cp, numClasses);
   nodes.push(head);
-  aux.push({ name: 'classifier.bias', shape: [numClasses], init: { uniform: 1 / Math.sqrt(cp) } });
+  aux.push(bias);
   nodes.sort((a, b) => a.slot - b.slot);
 
   function forward(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
@@ -181,8 +171,7 @@ export function buildCellNetwork(g: Genotype, cfg: CellNetConfig, slots: readonl
       const out = cell.concat.length === 1 ? states[cell.concat[0]] : tf.concat(cell.concat.map((i) => states[i]), 3);
       [s0, s1] = L.cutJoint([s1, out]);
     }
-    const pooled = tf.mean(L.preGap(s1), [1, 2]) as tf.Tensor2D;
-    return L.linear(head, pooled);
+    return L.globalPoolLinear(head, s1);
   }
 
   return { nodes, aux, inputShape: [32, 32, 3], numClasses, forward };

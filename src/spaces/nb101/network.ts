@@ -1,4 +1,4 @@
-// NAS-Bench-101 (Ying et al. 2019): the search space and its CIFAR network.
+// The NAS-Bench-101 CIFAR network (Ying et al. 2019) for one cell, and its fixed slot list.
 //
 // Network (model_builder.py with the benchmark's config): stem conv3x3(3→128)-BN-ReLU; 3 stacks of 3
 // cells at 128, 256, 512 channels and 32, 16, 8 pixels, a 2×2 stride-2 max-pool before stacks 1 and 2
@@ -27,14 +27,10 @@
 // vertex convs. A per-node ReLU statistic (nwot) therefore describes the codes of the node's own output.
 // Max-pools use tf.maxPool (on wasm its gradient is src/backend/wasm-gradients.ts's MaxPoolGrad).
 import * as tf from '@tensorflow/tfjs';
-import { LayerOps } from '../nn/layers.ts';
-import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../nn/network.ts';
-import {
-  computeVertexChannels, enumerateNb101, formatNb101, NB101_MAX_VERTICES, nb101ArchToIndex, nb101Encoding, nb101HashOf, nb101PathEncoding,
-  parseNb101, type Nb101Spec,
-} from './nb101-cell.ts';
-import type { SearchSpace } from './space.ts';
-import { loadNb101Truth } from './nb101-truth.ts';
+import { LayerOps } from '../../nn/layers.ts';
+import type { AuxParamSpec, ForwardMode, Network, NodeSpec } from '../../nn/network.ts';
+import { bnParams, convNode, linearClassifier } from '../../nn/parts.ts';
+import { computeVertexChannels, NB101_MAX_VERTICES, type Nb101Spec } from './cell.ts';
 
 export const NB101_STEM_CHANNELS = 128;
 export const NB101_STACKS = 3;
@@ -82,11 +78,6 @@ function buildSlots(): Nb101Slot[] {
 export const NB101_SLOTS: readonly Nb101Slot[] = buildSlots();
 const slotByName = new Map(NB101_SLOTS.map((s) => [s.name, s]));
 
-const bnParams = (name: string, ch: number): AuxParamSpec[] => [
-  { name: `${name}.bn.gamma`, shape: [ch], init: 'ones' },
-  { name: `${name}.bn.beta`, shape: [ch], init: 'zeros' },
-];
-
 interface CellNodes {
   /** Per vertex t (index t, 0 and V-1 unused): projection of the cell input into t, t's conv. */
   proj: (NodeSpec | null)[];
@@ -104,10 +95,7 @@ export function buildNb101Network(spec: Nb101Spec, numClasses = 10): Network {
   const aux: AuxParamSpec[] = [];
   const conv = (name: string, type: string, k: number, cin: number, cout: number) => {
     const s = slotByName.get(name)!;
-    const r = s.resolution;
-    const n: NodeSpec = {
-      slot: s.slot, name, type, kind: 'conv', shape: [k, k, cin, cout], outShape: [r, r, cout], macs: k * k * cin * cout * r * r,
-    };
+    const n = convNode(s.slot, name, type, [k, k, cin, cout], [s.resolution, s.resolution]);
     nodes.push(n);
     aux.push(...bnParams(name, cout));
     return n;
@@ -135,14 +123,9 @@ export function buildNb101Network(spec: Nb101Spec, numClasses = 10): Network {
     }
     cells.push(row);
   }
-  const last = stackChannels(NB101_STACKS - 1);
-  const headSlot = slotByName.get('classifier')!;
-  const head: NodeSpec = {
-    slot: headSlot.slot, name: 'classifier', type: 'linear', kind: 'linear', shape: [last, numClasses],
-    outShape: [numClasses], macs: last * numClasses,
-  };
+  const { node: head, bias } = linearClassifier(slotByName.get('classifier')!.slot, stackChannels(NB101_STACKS - 1), numClasses);
   nodes.push(head);
-  aux.push({ name: 'classifier.bias', shape: [numClasses], init: { uniform: 1 / Math.sqrt(last) } });
+  aux.push(bias);
 
   function forward(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
     const L = new LayerOps(mode);
@@ -175,29 +158,8 @@ export function buildNb101Network(spec: Nb101Spec, numClasses = 10): Network {
       if (stack > 0) h = tf.maxPool(h, 2, 2, 'valid');
       for (const c of row) h = L.cut(runCell(c, h));
     });
-    h = L.preGap(h);
-    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-    return L.linear(head, pooled);
+    return L.globalPoolLinear(head, h);
   }
 
   return { nodes, aux, inputShape: [32, 32, 3], numClasses, forward };
 }
-
-/** NAS-Bench-101: cells of ≤ 7 vertices and ≤ 9 edges over 3 ops. Enumerates the 20,001 cells with
- * validation accuracy (nb101_20k_val_test.csv); indexOf covers all 423,624 benchmark cells. */
-export const nb101: SearchSpace = {
-  name: 'nb101',
-  description: 'NAS-Bench-101 cells in the 3-stack, 3-cells-per-stack CIFAR network (stem 128 channels)',
-  slots: NB101_SLOTS.map(({ slot, name, ...meta }) => ({ slot, name, meta })),
-  parse: (arch) => formatNb101(parseNb101(arch)),
-  enumerate: enumerateNb101,
-  indexOf: nb101ArchToIndex,
-  isomorphismKey: nb101HashOf,
-  // Adjacency + ops, then path counts: the path encoding lifts the forest's τ by ~0.02 at 172 cells.
-  encode: (arch) => {
-    const spec = parseNb101(arch);
-    return Float32Array.from([...nb101Encoding(spec), ...nb101PathEncoding(spec)]);
-  },
-  build: (arch, numClasses) => buildNb101Network(parseNb101(arch), numClasses),
-  truth: (dataset) => loadNb101Truth(dataset),
-};
