@@ -19,7 +19,7 @@ export const trainCommand: CommandModule = {
     await selectBackend(argv.backend as BackendName);
     const { dir, metrics } = await train(cfg);
     const { test, baselines: b } = metrics;
-    const typed = b?.randomForestTyped ? ` (with per-type sums ${b.randomForestTyped.kendall.toFixed(4)})` : '';
+    const typed = b?.randomForestRun ? ` (on the run's inputs ${b.randomForestRun.kendall.toFixed(4)})` : '';
     process.stderr.write(`parzc: test τ ${test.kendall.toFixed(4)} ρ ${test.spearman.toFixed(4)} (n = ${test.n})` +
       (b ? `; ridge τ ${b.ridge.kendall.toFixed(4)}, random forest τ ${b.randomForest.kendall.toFixed(4)}${typed}` : '') + '\n');
     process.stdout.write(`${dir}\n`);

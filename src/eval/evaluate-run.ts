@@ -2,7 +2,7 @@
 // own dataset, another dataset of the space, or (with refitted feature statistics) another space.
 import { UserError } from '../errors.ts';
 import { memberSeed, memberWeights, readRun, checkInputs } from '../train/checkpoint.ts';
-import { buildDataset, loadHarvest, loadTruth, selectProxies, type TruthTable } from '../train/dataset.ts';
+import { buildDataset, loadHarvest, loadTruth, restrictCells, selectProxies, type TruthTable } from '../train/dataset.ts';
 import { applyFeatures, fitFeatures } from '../train/features.ts';
 import { Mabn } from '../train/mabn.ts';
 import { predict } from '../train/predict.ts';
@@ -51,7 +51,8 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
     if (ckpt.features.nodeTypes) throw new UserError(`${runDir} reads ${cfg.space}'s node types (features.tokenType / typedSums): it cannot score ${space}; train without them`);
   }
   const tt = opts.truth === undefined ? loadTruth(space, opts.dataset ?? cfg.dataset) : opts.truth;
-  const ds = buildDataset(harvest, tt);
+  // The run's cell set on its own space (configs from before split.cells, and other spaces: all cells).
+  const ds = restrictCells(buildDataset(harvest, tt), space === cfg.space ? cfg.split.cells ?? 'all' : 'all');
   const all = ds.archs.map((_, i) => i);
   const feats = applyFeatures(ds, all, opts.refit ? fitFeatures(ds, all, ckpt.features.config) : ckpt.features);
   checkInputs(runDir, ckpt, feats, path);

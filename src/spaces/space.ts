@@ -1,3 +1,4 @@
+import type { CellGraph } from '../graph/cell-graph.ts';
 import type { Network } from '../nn/network.ts';
 
 /** A fixed layer position of a space's networks; node `slot` means the same layer in every architecture. */
@@ -36,4 +37,8 @@ export interface SearchSpace {
   build(arch: string, numClasses: number): Network;
   /** Ground truth of a dataset (throws UserError for a dataset the space has no accuracies for). */
   truth(dataset: string): TruthTable;
+  /** Cell spaces: the cell as a graph with ops on its nodes, over the op vocabulary `ops`. */
+  cellGraph?: { ops: readonly string[]; of(arch: string): CellGraph };
+  /** Named subsets of the space's cells that published protocols evaluate on (e.g. NB201 `valid`). */
+  subsets?: Readonly<Record<string, (arch: string) => boolean>>;
 }

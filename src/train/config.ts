@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { applyOverrides, deepMerge, isObject, loadConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
+import { CELL_SETS } from './dataset.ts';
 import { NODE_TRANSFORMS } from './features.ts';
 import type { MabnConfig } from './mabn.ts';
 
@@ -17,14 +18,15 @@ export const DEFAULT_CONFIG = {
   harvest: { path: '', extra: [] as string[], proxies: [] as string[] },
   /** Accuracy trained on and accuracy evaluated against. */
   target: { train: 'val', eval: 'test' },
-  /** testCells: hold out that many cells (0: every cell not trained on). */
-  split: { train: 156, seed: 0, test: 'rest', testCells: 0 },
+  /** cells: the cells both sides are drawn from (all, unique, or a set the space names, e.g. NB201's
+   * valid); testCells: hold out that many cells (0: every cell not trained on). */
+  split: { train: 156, seed: 0, test: 'rest', testCells: 0, cells: 'all' },
   // Chosen on 156 cells, split seeds 0-2 (docs/training.md): per-(slot, proxy) z-scores and cell-level
   // inputs beat ParZC's per-cell min-max, RankNet beats DiffKendall, and with those inputs token
   // mixing costs τ; MC averaging adds nothing over the mean weights, at mcSamples× the prediction cost.
   // Node types (tokenType, typedSums) gain with a forest warm-up and cost without one (docs/training.md): the
   // NB201/NB101 configs turn them on.
-  features: { transform: 'zscore', opEncoding: true, summed: true, network: true, tokenType: false, typedSums: false },
+  features: { transform: 'zscore', opEncoding: true, summed: true, network: true, tokenType: false, typedSums: false, graph: false },
   model: {
     variant: 'mabn', dim: 32, depth: 2, tokenHidden: 64, channelHidden: 64, tokenMixing: false,
     rho0: -5, priorStd: 0.1, mcSamples: 0,
@@ -93,6 +95,7 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
   oneOf('model.variant', cfg.model.variant, ['mabn', 'official']);
   oneOf('features.transform', cfg.features.transform, NODE_TRANSFORMS);
   oneOf('split.test', cfg.split.test, ['rest', 'all']);
+  oneOf('split.cells', cfg.split.cells, CELL_SETS);
   positiveInt('split.testCells', cfg.split.testCells, 0);
   oneOf('target.train', cfg.target.train, ['val', 'test']);
   oneOf('target.eval', cfg.target.eval, ['val', 'test']);

@@ -212,3 +212,27 @@ export function splitDataset(n: number, train: number, seed: number, test: 'rest
   const te = (test === 'all' ? order.slice() : order.slice(testCells ? n - testCells : train)).sort((a, b) => a - b);
   return { train: tr, test: te };
 }
+
+/** The cell sets a run can train and test on: every cell with ground truth (`all`), one cell per
+ * isomorphism class (`unique`: the first in the space's order), or a subset the space names (NB201
+ * `valid`, the 9,445 cells NAS-Bench-Suite-Zero, GRAF and VKDNW report on). */
+export const CELL_SETS = ['all', 'unique', 'valid'] as const;
+
+export function restrictCells(ds: Dataset, set: string): Dataset {
+  if (set === 'all') return ds;
+  const space = ds.harvest.space;
+  let keep: (arch: string) => boolean;
+  if (set === 'unique') {
+    const seen = new Set<string>();
+    keep = (a) => !seen.has(space.isomorphismKey(a)) && !!seen.add(space.isomorphismKey(a));
+  } else {
+    const subset = space.subsets?.[set];
+    if (!subset) throw new UserError(`split.cells "${set}": the ${space.name} space names no such cell set (it has: all, unique${Object.keys(space.subsets ?? {}).map((k) => `, ${k}`).join('')})`);
+    keep = subset;
+  }
+  const idx = ds.archs.flatMap((a, i) => (keep(a) ? [i] : []));
+  return {
+    harvest: ds.harvest, archs: idx.map((i) => ds.archs[i]), source: Int32Array.from(idx, (i) => ds.source[i]),
+    val: Float64Array.from(idx, (i) => ds.val[i]), test: Float64Array.from(idx, (i) => ds.test[i]),
+  };
+}

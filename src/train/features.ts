@@ -2,6 +2,7 @@
 // a transform needs is fitted on the training cells only (fitFeatures) and saved with the checkpoint
 // (the state is plain JSON), so evaluation applies exactly the training-time transform.
 import type { Dataset } from './dataset.ts';
+import { cellGraphFeatures } from '../graph/graph-features.ts';
 import { aggregateNodeValues } from '../proxies/stored-form.ts';
 import { standardiser as meanStd } from '../util/stats.ts';
 
@@ -25,6 +26,9 @@ export interface FeatureConfig {
   /** Append each node proxy summed over the cell's nodes of each node type (signed log, z-scored);
    * the run's random forest reads them too. */
   typedSums?: boolean;
+  /** Append the cell graph's structural features (graph/graph-features.ts, GRAF's families; z-scored);
+   * the run's random forest reads them too. */
+  graph?: boolean;
 }
 
 /** Fitted transform state (JSON-serialisable). */
@@ -46,6 +50,9 @@ export interface FeatureState {
   nodeTypes?: string[];
   typedMean?: number[];
   typedStd?: number[];
+  /** graph: mean and std of each structural feature over the training cells. */
+  graphMean?: number[];
+  graphStd?: number[];
 }
 
 /** Token width: the proxies, then the node-type one-hot. */
@@ -222,6 +229,12 @@ export function fitFeatures(ds: Dataset, train: readonly number[], config: Featu
     for (const c of train) for (let t = 0; t < S; t++) if (h.mask[ds.source[c] * S + t]) seen.add(h.types[ds.source[c] * S + t]);
     st.nodeTypes = [...seen].map((i) => h.nodeTypes[i]).sort();
   }
+  if (config.graph) {
+    const rows = train.map((c) => cellGraphFeatures(h.space, ds.archs[c]));
+    const stats = Array.from({ length: rows[0]?.length ?? 0 }, (_, j) => meanStd(rows.map((v) => v[j])));
+    st.graphMean = stats.map((x) => x[0]);
+    st.graphStd = stats.map((x) => x[1]);
+  }
   if (config.typedSums) {
     const sums = train.map((c) => typedSummedProxies(ds, c, st.nodeTypes!));
     const stats = Array.from({ length: st.nodeTypes!.length * P }, (_, j) => meanStd(sums.map((v) => v[j])));
@@ -237,7 +250,7 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
     throw new Error(`feature state expects ${st.slots} slots × ${st.proxies} proxies, harvest has ${S} × ${P}`);
   }
   const { config } = st;
-  const extraWidth = st.encodeLength + st.summedMean.length + st.networkMean.length + (st.typedMean?.length ?? 0);
+  const extraWidth = st.encodeLength + st.summedMean.length + st.networkMean.length + (st.typedMean?.length ?? 0) + (st.graphMean?.length ?? 0);
   const n = cells.length;
   const rowOf = new Map<number, number>();
   const row = Int32Array.from(cells, (c) => {
@@ -305,6 +318,9 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
     }
     if (st.typedMean) {
       typedSummedProxies(ds, c, st.nodeTypes!).forEach((v, j) => (extra[o++] = finite((v - st.typedMean![j]) / st.typedStd![j])));
+    }
+    if (st.graphMean) {
+      cellGraphFeatures(h.space, ds.archs[c]).forEach((v, j) => (extra[o++] = finite((v - st.graphMean![j]) / st.graphStd![j])));
     }
   });
   return { n, slots: S, width: W, extraWidth, rows: rowOf.size, tokens, mask, row, extra };

@@ -6,8 +6,9 @@ import { pick } from '../util/stats.ts';
 import { fitForest, fitRidge, predictForest, predictRidge, type Forest } from './baselines.ts';
 import type { TrainConfig } from './config.ts';
 import type { Dataset } from './dataset.ts';
+import { cellGraphFeatures } from '../graph/graph-features.ts';
 import { storedForm } from '../proxies/stored-form.ts';
-import { nodeAggregates, summedProxies, typedSummedProxies, type FeatureState } from './features.ts';
+import { nodeAggregates, signedLog, summedProxies, typedSummedProxies, type FeatureState } from './features.ts';
 
 export interface BaselineReports {
   /** Each proxy alone: node proxies aggregated as published (synflow_log1p_sum: Σ ln(1 + score)). */
@@ -15,8 +16,8 @@ export interface BaselineReports {
   ridge: RankingReport;
   /** The forest on summed proxies + op encoding. */
   randomForest: RankingReport;
-  /** The run's forest when it also reads the per-type sums. */
-  randomForestTyped?: RankingReport;
+  /** The run's forest, when its inputs add per-type sums or graph features to the plain forest's. */
+  randomForestRun?: RankingReport;
 }
 
 /** metrics.json of a training run. */
@@ -56,7 +57,7 @@ function fitForestOn(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[
 
 /** Baselines on the trainer's split: each proxy alone (node proxies aggregated over the nodes as published), ridge on the summed proxies, and the random
  * forest on summed proxies + op encoding. When the run's forest also reads the
- * per-type sums it is reported as `randomForestTyped`. */
+ * per-type sums or the graph features it is reported as `randomForestRun`. */
 export function baselineReports(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array, runForest: RunForest, state: FeatureState): BaselineReports {
   const h = ds.harvest;
   const yTest = pick(yEvalAll, split.test);
@@ -66,23 +67,25 @@ export function baselineReports(cfg: TrainConfig, ds: Dataset, split: { train: n
   const P = h.nodeProxies.length;
   const published = new Map(split.test.map((c) => [c, nodeAggregates(ds, c)]));
   h.nodeProxies.forEach((name, j) => {
-    proxies[name] = alone((c) => published.get(c)![j]);
+    proxies[name] = alone((c) => signedLog(published.get(c)![j]));
     // The sum over layers of a log-stored score is a proxy of its own (the model's input).
     if (storedForm(name) !== 'linear') proxies[`${name}_${storedForm(name)}_sum`] = alone((c) => X[c][j]);
   });
   h.networkProxies.forEach((name, q) => { proxies[name] = alone((c) => X[c][P + q]); });
   const ridge = rankingReport(predictRidge(fitRidge(split.train.map((c) => X[c]), pick(yTrainAll, split.train), 1), split.test.map((c) => X[c])), yTest);
   const report = (f: RunForest) => rankingReport(pick(f.scores, split.test), yTest);
-  if (!state.typedMean) return { proxies, ridge, randomForest: report(runForest) };
+  if (!state.typedMean && !state.graphMean) return { proxies, ridge, randomForest: report(runForest) };
   const plain = fitForestOn(cfg, ds, split.train, yTrainAll, forestInputs(ds, null));
-  return { proxies, ridge, randomForest: report(plain), randomForestTyped: report(runForest) };
+  return { proxies, ridge, randomForest: report(plain), randomForestRun: report(runForest) };
 }
 
 /** The forest's inputs of every cell: summed and network proxies (signed log), the op encoding, then
- * (when the run's features have them) the per-type sums. */
+ * (when the run's features have them) the per-type sums and the graph features. */
 export function forestInputs(ds: Dataset, state: FeatureState | null): number[][] {
   const types = state?.typedMean ? state.nodeTypes! : null;
-  return ds.archs.map((a, c) => [...summedProxies(ds, c), ...ds.harvest.space.encode(a), ...(types ? typedSummedProxies(ds, c, types) : [])]);
+  const graph = !!state?.graphMean;
+  return ds.archs.map((a, c) => [...summedProxies(ds, c), ...ds.harvest.space.encode(a), ...(types ? typedSummedProxies(ds, c, types) : []),
+    ...(graph ? cellGraphFeatures(ds.harvest.space, a) : [])]);
 }
 
 /** A label-free score of every cell: the mean over summed proxies of the cell's rank. */

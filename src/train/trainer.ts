@@ -10,7 +10,7 @@ import { scatterPlotPng, SCATTER_DEFAULTS } from '../tensorboard/png.ts';
 import { pick, zScores } from '../util/stats.ts';
 import { CHECKPOINT_FORMAT, initialWeights, memberSeed, writeCheckpoint } from './checkpoint.ts';
 import { OFFICIAL_FIXED_KEYS, type TrainConfig } from './config.ts';
-import { buildDataset, loadHarvest, loadTruth, selectProxies, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
+import { buildDataset, loadHarvest, loadTruth, restrictCells, selectProxies, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
 import { applyFeatures, fitFeatures, selectCells, type FeatureState } from './features.ts';
 import { fitMember, type FitPlan } from './fit.ts';
 import type { MabnShape } from './mabn.ts';
@@ -48,7 +48,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     throw new UserError(`config space "${cfg.space}" but harvest ${cfg.harvest.path} is of space "${harvest.space.name}"`);
   }
   const truth = opts.truth ?? loadTruth(cfg.space, cfg.dataset);
-  const ds: Dataset = buildDataset(harvest, truth);
+  const ds: Dataset = restrictCells(buildDataset(harvest, truth), cfg.split.cells);
   const split = splitDataset(ds.archs.length, cfg.split.train, cfg.split.seed, cfg.split.test as 'rest' | 'all', cfg.split.testCells);
   const yTrainAll = cfg.target.train === 'val' ? ds.val : ds.test;
   const yEvalAll = cfg.target.eval === 'val' ? ds.val : ds.test;

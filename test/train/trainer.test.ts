@@ -15,7 +15,7 @@ import { writeTables, type HarvestMetadata } from '../../src/harvest/table.ts';
 import { randomSource } from '../../src/random.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { fitForest, fitRidge, predictForest, predictRidge } from '../../src/train/baselines.ts';
-import { buildDataset, loadHarvest, readHarvest, selectProxies, splitDataset, type Truth } from '../../src/train/dataset.ts';
+import { buildDataset, loadHarvest, readHarvest, restrictCells, selectProxies, splitDataset, type Truth } from '../../src/train/dataset.ts';
 import { applyFeatures, fitFeatures, nodeAggregates, selectCells, signedLog, summedProxies, typedSummedProxies, type FeatureConfig } from '../../src/train/features.ts';
 import { Mabn, type MabnConfig } from '../../src/train/mabn.ts';
 import { createRunDir } from '../../src/train/run-dir.ts';
@@ -459,7 +459,7 @@ test('train: node-type tokens and per-type sums, with the forest in the score; e
   assert.is(ckpt.shape.extraWidth, plainShape.extraWidth + 2 * types.length, 'a sum per (type, proxy)');
   const base = r.metrics.baselines!;
   assert.is(base.randomForest.kendall, plain.metrics.baselines!.randomForest.kendall, 'the forest on summed proxies + op encoding is unchanged');
-  assert.type(base.randomForestTyped!.kendall, 'number');
+  assert.type(base.randomForestRun!.kendall, 'number');
   const ev = evaluateRun(r.dir, { truth });
   assert.ok(Math.abs(ev.report!.kendall - (r.metrics.test as { kendall: number }).kendall) < 1e-12, 'eval rebuilds the typed forest inputs');
 });
@@ -490,6 +490,24 @@ test('features: node aggregates follow the stored form; the baselines report syn
   assert.ok(Math.abs(summedProxies(ds, c)[1] - signedLog(stored.reduce((t, v) => t + v, 0))) < 1e-6, 'the model input keeps Σ ln(1 + score)');
   const r = await train(baseConfig({ name: 'synflow-baselines', harvest: { path } }), quiet);
   assert.equal(Object.keys(r.metrics.baselines!.proxies), ['a', 'synflow', 'synflow_log1p_sum', 'params']);
+});
+
+test('split.cells: the valid or unique cells only, for training and test; features.graph adds the cell graph (synthetic)', async () => {
+  const ds = buildDataset(readHarvest(harvestPath), truth);
+  const valid = restrictCells(ds, 'valid');
+  assert.ok(valid.archs.length > 0 && valid.archs.length < ds.archs.length);
+  assert.ok(valid.archs.every(space.subsets!.valid));
+  const unique = restrictCells(ds, 'unique');
+  assert.is(new Set(unique.archs.map(space.isomorphismKey)).size, unique.archs.length);
+  assert.throws(() => restrictCells(ds, 'bogus'), (e: Error) => e instanceof UserError && /names no such cell set/.test(e.message));
+  assert.throws(() => resolveConfig({ harvest: { path: harvestPath }, split: { cells: 'bogus' } }), /split\.cells/);
+  const r = await train(baseConfig({ name: 'valid-graph', split: { train: 12, seed: 1, test: 'rest', cells: 'valid' }, features: { graph: true } }), quiet);
+  assert.is(r.metrics.cells, valid.archs.length);
+  assert.is(r.metrics.test.n, valid.archs.length - 12);
+  assert.type(r.metrics.baselines!.randomForestRun!.kendall, 'number');
+  const ev = evaluateRun(r.dir, { truth });
+  assert.is(ev.archs.length, valid.archs.length, 'eval scores the run\'s cell set');
+  assert.ok(Math.abs(ev.report!.kendall - r.metrics.test.kendall) < 1e-12);
 });
 
 test('parzc search and eval CLIs on a run: held-out pool, one-line errors (synthetic statistics, real NB201 accuracies)', async () => {

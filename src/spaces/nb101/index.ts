@@ -1,5 +1,5 @@
 import type { SearchSpace } from '../space.ts';
-import { formatNb101, nb101Encoding, nb101PathEncoding, parseNb101 } from './cell.ts';
+import { formatNb101, NB101_OPS, nb101Encoding, nb101PathEncoding, parseNb101 } from './cell.ts';
 import { buildNb101Network, NB101_SLOTS } from './network.ts';
 import { enumerateNb101, loadNb101Truth, nb101ArchToIndex, nb101HashOf } from './truth.ts';
 
@@ -20,4 +20,11 @@ export const nb101: SearchSpace = {
   },
   build: (arch, numClasses) => buildNb101Network(parseNb101(arch), numClasses),
   truth: (dataset) => loadNb101Truth(dataset),
+  cellGraph: {
+    ops: NB101_OPS,
+    of: (arch) => {
+      const { matrix, ops } = parseNb101(arch);
+      return { ops, next: matrix.map((row) => row.flatMap((x, j) => (x ? [j] : []))) };
+    },
+  },
 };

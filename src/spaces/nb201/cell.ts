@@ -202,3 +202,14 @@ export function nb201ToNaslibTuple(str: string): string {
   const cell = parseNb201(str);
   return `(${NASLIB_EDGE.map((e) => NASLIB_OPS.indexOf(cell[e])).join(', ')})`;
 }
+
+/** NAS-Bench-Suite-Zero's and GRAF's set of 9,445 cells: every edge that is not `none` lies on an
+ * input → output path of such edges (an op cut off from the input or the output computes nothing that
+ * reaches the logits); the all-`none` cell is in it too, having no such edge. */
+export function isValidNb201(cell: Nb201Cell): boolean {
+  const live = NB201_EDGES.filter((_, k) => cell[k] !== 'none');
+  const fromInput = [true, false, false, false], toOutput = [false, false, false, true];
+  for (const [a, b] of live) if (fromInput[a]) fromInput[b] = true; // edges are in topological order
+  for (const [a, b] of [...live].reverse()) if (toOutput[b]) toOutput[a] = true;
+  return live.every(([a, b]) => fromInput[a] && toOutput[b]);
+}

@@ -1,6 +1,7 @@
+import { edgeCellGraph } from '../../graph/cell-graph.ts';
 import type { SearchSpace } from '../space.ts';
 import {
-  canonicalNb201, enumerateNb201, formatNb201, nb201ArchToIndex, nb201OpEncoding, parseNb201,
+  canonicalNb201, enumerateNb201, formatNb201, isValidNb201, NB201_EDGES, NB201_OPS, nb201ArchToIndex, nb201OpEncoding, parseNb201,
 } from './cell.ts';
 import { buildNb201Network, NB201_SLOTS } from './network.ts';
 import { loadNb201Truth } from './truth.ts';
@@ -17,4 +18,6 @@ export const nb201: SearchSpace = {
   encode: (arch) => nb201OpEncoding(parseNb201(arch)),
   build: (arch, numClasses) => buildNb201Network(parseNb201(arch), numClasses),
   truth: loadNb201Truth,
+  cellGraph: { ops: NB201_OPS, of: (arch) => edgeCellGraph(NB201_EDGES, parseNb201(arch), 4) },
+  subsets: { valid: (arch) => isValidNb201(parseNb201(arch)) },
 };
