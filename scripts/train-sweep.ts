@@ -18,6 +18,7 @@ import { UserError } from '../src/errors.ts';
 import { zeroShotSearch, type SearchSummary } from '../src/eval/search.ts';
 import { evaluateRun } from '../src/eval/evaluate-run.ts';
 import { loadTrainConfig } from '../src/train/config.ts';
+import type { TrainMetrics } from '../src/train/report.ts';
 import { train } from '../src/train/trainer.ts';
 
 interface Row {
@@ -35,6 +36,9 @@ interface Row {
   single?: { kendall: number; spearman: number };
   /** The run's MABN + forest blend (trainer metrics `blend`), in runs with baselines. */
   blend?: { kendall: number; spearman: number };
+  /** τ against each accuracy of the benchmark (trainer metrics `targets`), and the run's cell set. */
+  targets?: TrainMetrics['targets'];
+  cells?: string;
   /** Per dataset (the run's own and --transfer ones): τ on cells not trained on, search results per N. */
   transfer?: Record<string, { kendall: number; spearman: number; search: Record<string, SearchSummary> }>;
 }
@@ -94,6 +98,8 @@ for (const config of configs) {
         if (metrics.baselines) row.baselines = metrics.baselines;
         if (metrics.blend) row.blend = metrics.blend;
         if (metrics.mabn) row.single = metrics.mabn;
+        row.targets = metrics.targets;
+        row.cells = cfg.split.cells;
         if (variant === 'mabn' && (transferTo.length || searchSizes.length)) row.transfer = transferAndSearch(dir, cfg.dataset);
         appendFileSync(args.results, JSON.stringify(row) + '\n');
         done.push(row);
@@ -139,6 +145,21 @@ for (const config of configs) {
       `${fmt(base.map((b) => b.ridge.kendall))} | ${fmt(base.map((b) => b.ridge.spearman))} | ` +
       `${fmt(blend.map((b) => b.kendall))} | ${fmt(blend.map((b) => b.spearman))} | ${fmt(mabn.flatMap((r) => (r.single ? [r.single.kendall] : [])))} | ` +
       `${mabn.length ? (mabn.reduce((a, r) => a + r.trainSeconds, 0) / mabn.length).toFixed(0) : '—'} |`);
+  }
+}
+// Both targets (validation accuracy, as the peers report, and test accuracy): one line per (config, size).
+const withTargets = done.filter((r) => r.targets && r.variant === 'mabn' && configs.includes(r.config) && sizes.includes(r.train) && seeds.includes(r.seed));
+if (withTargets.length) {
+  lines.push('', '| dataset | cells | train cells | seeds | val: score τ | val: run\'s forest τ | val: blend τ | test: score τ | test: run\'s forest τ | test: blend τ |',
+    '| --- | --- | ---: | --- | --- | --- | --- | --- | --- | --- |');
+  for (const config of configs) {
+    for (const n of sizes) {
+      const rows = withTargets.filter((r) => r.config === config && r.train === n);
+      if (!rows.length) continue;
+      const col = (t: 'val' | 'test', k: 'kendall' | 'forest' | 'blend') => fmt(rows.flatMap((r) => (r.targets![t]?.[k] !== undefined ? [r.targets![t]![k]!] : [])));
+      lines.push(`| ${rows[0].dataset} | ${rows[0].cells ?? 'all'} | ${n} | ${rows.map((r) => r.seed).join(',')} | ${col('val', 'kendall')} | ${col('val', 'forest')} | ${col('val', 'blend')} | ` +
+        `${col('test', 'kendall')} | ${col('test', 'forest')} | ${col('test', 'blend')} |`);
+    }
   }
 }
 // Transfer and search: one line per (config, size, dataset scored).

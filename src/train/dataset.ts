@@ -230,7 +230,11 @@ export function restrictCells(ds: Dataset, set: string): Dataset {
     if (!subset) throw new UserError(`split.cells "${set}": the ${space.name} space names no such cell set (it has: all, unique${Object.keys(space.subsets ?? {}).map((k) => `, ${k}`).join('')})`);
     keep = subset;
   }
-  const idx = ds.archs.flatMap((a, i) => (keep(a) ? [i] : []));
+  return subsetDataset(ds, ds.archs.flatMap((a, i) => (keep(a) ? [i] : [])));
+}
+
+/** The cells `idx` of a dataset, in that order. */
+export function subsetDataset(ds: Dataset, idx: readonly number[]): Dataset {
   return {
     harvest: ds.harvest, archs: idx.map((i) => ds.archs[i]), source: Int32Array.from(idx, (i) => ds.source[i]),
     val: Float64Array.from(idx, (i) => ds.val[i]), test: Float64Array.from(idx, (i) => ds.test[i]),

@@ -1,6 +1,6 @@
 // What a run reports next to MABN: the run's random forest (also the warm-up teacher, the ensemble's
 // and the blend's partner), every summed proxy alone, ridge, and the typed metrics.json.
-import { averageRanks, rankingReport, type RankingReport } from '../eval/metrics.ts';
+import { averageRanks, kendallTauB, rankingReport, type RankingReport } from '../eval/metrics.ts';
 import { deriveSeed } from '../random.ts';
 import { pick } from '../util/stats.ts';
 import { fitForest, fitRidge, predictForest, predictRidge, type Forest } from './baselines.ts';
@@ -9,6 +9,26 @@ import type { Dataset } from './dataset.ts';
 import { cellGraphFeatures } from '../graph/graph-features.ts';
 import { storedForm } from '../proxies/stored-form.ts';
 import { nodeAggregates, signedLog, summedProxies, typedSummedProxies, type FeatureState } from './features.ts';
+
+export interface TargetTaus {
+  kendall: number;
+  forest?: number;
+  blend?: number;
+  /** Test cells with this accuracy. */
+  n: number;
+}
+
+/** τ of each score on the test cells against each accuracy of the dataset (cells lacking it left out). */
+export function targetTaus(ds: Dataset, testCells: readonly number[], score: Float64Array, forest: Float64Array | null, blend: Float64Array | null): TrainMetrics['targets'] {
+  const out: TrainMetrics['targets'] = {};
+  for (const t of ['val', 'test'] as const) {
+    const cells = testCells.filter((c) => Number.isFinite(ds[t][c]));
+    if (cells.length < 2) continue;
+    const y = pick(ds[t], cells), tau = (s: Float64Array) => kendallTauB(pick(s, cells), y);
+    out[t] = { kendall: tau(score), ...(forest ? { forest: tau(forest) } : {}), ...(blend ? { blend: tau(blend) } : {}), n: cells.length };
+  }
+  return out;
+}
 
 export interface BaselineReports {
   /** Each proxy alone: node proxies aggregated as published (synflow_log1p_sum: Σ ln(1 + score)). */
@@ -35,6 +55,9 @@ export interface TrainMetrics {
   baselines?: BaselineReports;
   /** Member 0 blended 1:1 with the run's forest. */
   blend?: RankingReport;
+  /** Kendall τ of the run's score (and of its forest and blend) on the test cells against each accuracy
+   * the benchmark has: peers report validation accuracy, the trainer's default target is test. */
+  targets?: Partial<Record<'val' | 'test', TargetTaus>>;
   seconds: number;
 }
 

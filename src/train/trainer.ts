@@ -10,13 +10,13 @@ import { scatterPlotPng, SCATTER_DEFAULTS } from '../tensorboard/png.ts';
 import { pick, zScores } from '../util/stats.ts';
 import { CHECKPOINT_FORMAT, initialWeights, memberSeed, writeCheckpoint } from './checkpoint.ts';
 import { OFFICIAL_FIXED_KEYS, type TrainConfig } from './config.ts';
-import { buildDataset, loadHarvest, loadTruth, restrictCells, selectProxies, splitDataset, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
+import { buildDataset, loadHarvest, loadTruth, restrictCells, selectProxies, splitDataset, subsetDataset, type Split, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
 import { applyFeatures, fitFeatures, selectCells, type FeatureState } from './features.ts';
 import { fitMember, type FitPlan } from './fit.ts';
 import type { MabnShape } from './mabn.ts';
 import { blendScores, predict } from './predict.ts';
 import { writePredictions } from './predictions.ts';
-import { baselineReports, fitRunForest, meanProxyRank, type TrainMetrics } from './report.ts';
+import { baselineReports, fitRunForest, meanProxyRank, targetTaus, type TrainMetrics } from './report.ts';
 import { createRunDir } from './run-dir.ts';
 import { combineScores, fitScorer } from './scorer.ts';
 
@@ -40,6 +40,15 @@ function withProxies(h: Harvest, names: readonly string[]): Harvest {
   return selectProxies(h, names.filter((n) => h.nodeProxies.includes(n)), names.filter((n) => h.networkProxies.includes(n)));
 }
 
+/** The cells a run sees and its split: the configured split, or in a tuning run (split.tune) the
+ * training cells alone, split again into tuning-train and tuning-test cells. */
+function protocolCells(ds: Dataset, s: TrainConfig['split']): { ds: Dataset; split: Split } {
+  const outer = splitDataset(ds.archs.length, s.train, s.seed, s.test as 'rest' | 'all', s.testCells);
+  if (!s.tune) return { ds, split: outer };
+  const inner = subsetDataset(ds, outer.train);
+  return { ds: inner, split: splitDataset(inner.archs.length, Math.round(s.train * (1 - s.tune)), s.seed, 'rest') };
+}
+
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const t0 = Date.now();
   const progress = opts.progress ?? true;
@@ -48,8 +57,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     throw new UserError(`config space "${cfg.space}" but harvest ${cfg.harvest.path} is of space "${harvest.space.name}"`);
   }
   const truth = opts.truth ?? loadTruth(cfg.space, cfg.dataset);
-  const ds: Dataset = restrictCells(buildDataset(harvest, truth), cfg.split.cells);
-  const split = splitDataset(ds.archs.length, cfg.split.train, cfg.split.seed, cfg.split.test as 'rest' | 'all', cfg.split.testCells);
+  const { ds, split } = protocolCells(restrictCells(buildDataset(harvest, truth), cfg.split.cells), cfg.split);
   const yTrainAll = cfg.target.train === 'val' ? ds.val : ds.test;
   const yEvalAll = cfg.target.eval === 'val' ? ds.val : ds.test;
 
@@ -121,11 +129,13 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     partial.mabn = rankingReport(pick(memberPreds[0].mean, split.test), yTest);
     partial.members = memberPreds.map((p) => kendallTauB(pick(p.mean, split.test), yTest));
   }
-  if (cfg.eval.baselines && runForest) {
-    partial.baselines = baselineReports(cfg, ds, split, yTrainAll, yEvalAll, runForest, state);
-    // MABN and the forest err on different cells; the report shows what averaging them is worth.
-    partial.blend = rankingReport(pick(blendScores([memberPreds[0].mean, runForest.scores]), split.test), yTest);
+  // MABN and the forest err on different cells; the report shows what averaging them is worth.
+  const blend = cfg.eval.baselines && runForest ? blendScores([memberPreds[0].mean, runForest.scores]) : null;
+  if (blend) {
+    partial.baselines = baselineReports(cfg, ds, split, yTrainAll, yEvalAll, runForest!, state);
+    partial.blend = rankingReport(pick(blend, split.test), yTest);
   }
+  partial.targets = targetTaus(ds, split.test, pred.mean, blend ? runForest!.scores : null, blend);
   const metrics: TrainMetrics = { ...partial, seconds: (Date.now() - t0) / 1000 };
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   const splitCol = new Array<string>(ds.archs.length).fill('');

@@ -505,6 +505,13 @@ test('split.cells: the valid or unique cells only, for training and test; featur
   assert.is(r.metrics.cells, valid.archs.length);
   assert.is(r.metrics.test.n, valid.archs.length - 12);
   assert.type(r.metrics.baselines!.randomForestRun!.kendall, 'number');
+  assert.equal(Object.keys(r.metrics.targets!), ['val', 'test']);
+  assert.is(r.metrics.targets!.test!.kendall, r.metrics.test.kendall, 'the eval target is one of the targets');
+  assert.type(r.metrics.targets!.test!.forest, 'number');
+  const tune = await train(baseConfig({ name: 'tune', split: { train: 24, seed: 1, test: 'rest', tune: 0.25 } }), quiet);
+  assert.is(tune.metrics.cells, 24, 'a tuning run sees only the training cells of its split');
+  assert.is(tune.metrics.test.n, 6);
+  assert.throws(() => resolveConfig({ harvest: { path: harvestPath }, split: { tune: 1 } }), /split\.tune/);
   const ev = evaluateRun(r.dir, { truth });
   assert.is(ev.archs.length, valid.archs.length, 'eval scores the run\'s cell set');
   assert.ok(Math.abs(ev.report!.kendall - r.metrics.test.kendall) < 1e-12);
