@@ -6,7 +6,7 @@ import { train } from '../train/trainer.ts';
 
 export const trainCommand: CommandModule = {
   command: 'train',
-  describe: 'Fit MABN (DiffKendall) on a harvest table and evaluate its ranking against baselines',
+  describe: 'Fit MABN on a harvest table and rank held-out cells next to the baselines (loss: pairwise logistic in every shipped config, the best of pairwise logistic, DiffKendall, margin ranking and MSE in tuning runs; see docs/training.md)',
   builder: (y) => y
     .option('config', { type: 'string', demandOption: true, describe: 'JSON training config (configs/*.json)' })
     .option('set', { type: 'string', array: true, default: [], describe: 'override, e.g. --set split.train=156' })

@@ -5,7 +5,7 @@ import { memberSeed, memberWeights, readRun, checkInputs } from '../train/checkp
 import { buildDataset, loadHarvest, loadTruth, restrictCells, selectProxies, type TruthTable } from '../train/dataset.ts';
 import { applyFeatures, fitFeatures } from '../train/features.ts';
 import { Mabn } from '../train/mabn.ts';
-import { predict } from '../train/predict.ts';
+import { inputShape, predict } from '../train/predict.ts';
 import { trainedArchs } from '../train/predictions.ts';
 import { forestInputs } from '../train/report.ts';
 import { predictForest } from '../train/baselines.ts';
@@ -55,7 +55,7 @@ export function evaluateRun(runDir: string, opts: EvalOptions = {}): EvalResult 
   const ds = restrictCells(buildDataset(harvest, tt), space === cfg.space ? cfg.split.cells ?? 'all' : 'all');
   const all = ds.archs.map((_, i) => i);
   const feats = applyFeatures(ds, all, opts.refit ? fitFeatures(ds, all, ckpt.features.config) : ckpt.features);
-  checkInputs(runDir, ckpt, feats, path);
+  checkInputs(runDir, ckpt, inputShape(feats), path);
   const memberPreds = memberWeights(ckpt).map((w, k) => {
     const model = new Mabn(ckpt.model, { ...ckpt.shape, slots: feats.slots }, memberSeed(ckpt.seed, k));
     try {

@@ -63,6 +63,9 @@ export function checkInputs(who: string, ckpt: Checkpoint, shape: MabnShape, sou
   if (shape.slots !== ckpt.shape.slots && ckpt.model.tokenMixing) {
     throw new UserError(`${who} mixes tokens across its ${ckpt.shape.slots} node slots: it cannot take cells with ${shape.slots}`);
   }
+  if (ckpt.shape.graphWidth !== undefined && (shape.graphWidth !== ckpt.shape.graphWidth || shape.graphNodes !== ckpt.shape.graphNodes)) {
+    throw new UserError(`${who} reads cell graphs of ${ckpt.shape.graphNodes} nodes × ${ckpt.shape.graphWidth} features; ${source} gives ${shape.graphNodes ?? 0} × ${shape.graphWidth ?? 0}`);
+  }
   if (shape.width !== ckpt.shape.width || shape.extraWidth !== ckpt.shape.extraWidth) {
     throw new UserError(`${who} reads ${ckpt.shape.width} proxies per node and ${ckpt.shape.extraWidth} cell inputs; ${source} gives ${shape.width} and ${shape.extraWidth}`);
   }

@@ -31,7 +31,7 @@ export const DEFAULT_CONFIG = {
   features: { transform: 'zscore', opEncoding: true, summed: true, network: true, tokenType: false, typedSums: false, graph: false },
   model: {
     variant: 'mabn', dim: 32, depth: 2, tokenHidden: 64, channelHidden: 64, tokenMixing: false,
-    rho0: -5, priorStd: 0.1, mcSamples: 0,
+    rho0: -5, priorStd: 0.1, mcSamples: 0, graph: 'none',
   },
   /** Weight of each loss (0: off): ParZC's DiffKendall (soft-sign sharpness alpha), RankNet's pairwise
    * logistic, RD-NAS's margin ranking (margin per unit of standardised target gap), MSE, and the Bayesian
@@ -95,6 +95,7 @@ export function resolveConfig(raw: object, checkHarvest = true): TrainConfig {
     throw new UserError(`config: "name" must be letters, digits, "_", "-" or ".", got ${JSON.stringify(cfg.name)}`);
   }
   oneOf('model.variant', cfg.model.variant, ['mabn', 'official']);
+  oneOf('model.graph', cfg.model.graph, ['none', 'gin']);
   oneOf('features.transform', cfg.features.transform, NODE_TRANSFORMS);
   oneOf('split.test', cfg.split.test, ['rest', 'all']);
   oneOf('split.cells', cfg.split.cells, CELL_SETS);

@@ -2,7 +2,9 @@
 // a transform needs is fitted on the training cells only (fitFeatures) and saved with the checkpoint
 // (the state is plain JSON), so evaluation applies exactly the training-time transform.
 import type { Dataset } from './dataset.ts';
+import { UserError } from '../errors.ts';
 import { cellGraphFeatures } from '../graph/graph-features.ts';
+import { graphInputs, graphVocabulary, selectGraphInputs, type GraphInputs } from '../graph/graph-inputs.ts';
 import { aggregateNodeValues } from '../proxies/stored-form.ts';
 import { standardiser as meanStd } from '../util/stats.ts';
 
@@ -29,6 +31,8 @@ export interface FeatureConfig {
   /** Append the cell graph's structural features (graph/graph-features.ts, GRAF's families; z-scored);
    * the run's random forest reads them too. */
   graph?: boolean;
+  /** Give the model the cell graph itself (graph/graph-inputs.ts): set by the trainer for model.graph. */
+  graphNodes?: boolean;
 }
 
 /** Fitted transform state (JSON-serialisable). */
@@ -53,6 +57,8 @@ export interface FeatureState {
   /** graph: mean and std of each structural feature over the training cells. */
   graphMean?: number[];
   graphStd?: number[];
+  /** graphNodes: the padded node count and the op vocabulary of the graph inputs. */
+  graphInputs?: { nodes: number; vocabulary: string[] };
 }
 
 /** Token width: the proxies, then the node-type one-hot. */
@@ -76,6 +82,8 @@ export interface Features {
   row: Int32Array;
   /** [cell][extraWidth]. */
   extra: Float32Array;
+  /** The cells' graphs, when the model reads them. */
+  graph?: GraphInputs;
 }
 
 /** The features of cells `idx` (positions in f), with only the token rows they use. */
@@ -93,7 +101,7 @@ export function selectCells(f: Features, idx: readonly number[]): Features {
     mask.set(f.mask.subarray(r * S, (r + 1) * S), k * S);
   }
   idx.forEach((c, i) => extra.set(f.extra.subarray(c * E, (c + 1) * E), i * E));
-  return { ...f, n: idx.length, rows: newRow.size, tokens, mask, row, extra };
+  return { ...f, n: idx.length, rows: newRow.size, tokens, mask, row, extra, ...(f.graph ? { graph: selectGraphInputs(f.graph, idx) } : {}) };
 }
 
 export const signedLog = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
@@ -235,6 +243,12 @@ export function fitFeatures(ds: Dataset, train: readonly number[], config: Featu
     st.graphMean = stats.map((x) => x[0]);
     st.graphStd = stats.map((x) => x[1]);
   }
+  if (config.graphNodes) {
+    if (!h.space.cellGraph) throw new UserError(`model.graph: the ${h.space.name} space has no cell graph`);
+    // The node count is structure, not a label: the largest cell of the dataset sets it.
+    const nodes = Math.max(...ds.archs.map((a) => h.space.cellGraph!.of(a).ops.length));
+    st.graphInputs = { nodes, vocabulary: graphVocabulary(h.space) };
+  }
   if (config.typedSums) {
     const sums = train.map((c) => typedSummedProxies(ds, c, st.nodeTypes!));
     const stats = Array.from({ length: st.nodeTypes!.length * P }, (_, j) => meanStd(sums.map((v) => v[j])));
@@ -323,5 +337,6 @@ export function applyFeatures(ds: Dataset, cells: readonly number[], st: Feature
       cellGraphFeatures(h.space, ds.archs[c]).forEach((v, j) => (extra[o++] = finite((v - st.graphMean![j]) / st.graphStd![j])));
     }
   });
-  return { n, slots: S, width: W, extraWidth, rows: rowOf.size, tokens, mask, row, extra };
+  const graph = st.graphInputs ? graphInputs(h.space, cells.map((c) => ds.archs[c]), st.graphInputs.nodes, st.graphInputs.vocabulary) : undefined;
+  return { n, slots: S, width: W, extraWidth, rows: rowOf.size, tokens, mask, row, extra, ...(graph ? { graph } : {}) };
 }

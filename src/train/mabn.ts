@@ -4,7 +4,9 @@
 // Every linear layer is Bayesian (bayes.ts). Written with plain tfjs ops and variables.
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, randomSource, type Rng } from '../random.ts';
-import { BayesLinear, makeParam, type Param } from './bayes.ts';
+import { BayesLinear, type Param } from './bayes.ts';
+import { GraphEncoder } from './graph-encoder.ts';
+import { gelu, LayerNorm } from './layer-norm.ts';
 
 export interface MabnConfig {
   /** "mabn": the paper's model; "official": the PicoNAS variant (no token mixing, ρ₀ = −5, no KL, one noisy sample). */
@@ -20,6 +22,9 @@ export interface MabnConfig {
   priorStd: number;
   /** Noisy forward passes at evaluation (mean and std per cell). */
   mcSamples: number;
+  /** "gin": a message-passing encoder of the cell graph (graph-encoder.ts, `depth` rounds) whose readout
+   * joins the pooled tokens in the head; "none": tokens and cell-level inputs only. */
+  graph?: 'none' | 'gin';
 }
 
 /** Sizes fixed by the data (saved with the checkpoint). */
@@ -27,25 +32,9 @@ export interface MabnShape {
   slots: number;
   width: number;
   extraWidth: number;
-}
-
-/** GELU, tanh approximation (tfjs has no gelu op); x·x² because tf.pow is 2× slower. */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.square(x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
-}
-
-class LayerNorm {
-  readonly gamma: Param;
-  readonly beta: Param;
-  constructor(name: string, dim: number) {
-    this.gamma = makeParam(`${name}.gamma`, [dim], new Float32Array(dim).fill(1), false);
-    this.beta = makeParam(`${name}.beta`, [dim], new Float32Array(dim), false);
-  }
-  apply(x: tf.Tensor): tf.Tensor {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), this.gamma.variable), this.beta.variable);
-  }
+  /** Graph inputs (model.graph "gin"): nodes per cell and node feature width. */
+  graphNodes?: number;
+  graphWidth?: number;
 }
 
 interface Block {
@@ -57,10 +46,18 @@ interface Block {
   channel2: BayesLinear;
 }
 
+/** A batch of cell graphs as tensors: [B, G, W] node features, [B, G, G] adjacency, [B, G] mask. */
+export interface CellGraphTensors {
+  features: tf.Tensor3D;
+  adjacency: tf.Tensor3D;
+  mask: tf.Tensor2D;
+}
+
 export class Mabn {
   private readonly embed: BayesLinear;
   private readonly blocks: Block[] = [];
   private readonly finalNorm: LayerNorm;
+  private readonly graph: GraphEncoder | null;
   private readonly head1: BayesLinear;
   private readonly head2: BayesLinear;
   private readonly all: Param[];
@@ -85,10 +82,12 @@ export class Mabn {
       this.blocks.push(block);
     }
     this.finalNorm = new LayerNorm('final_norm', dim);
-    this.head1 = lin('head1', dim + shape.extraWidth, dim);
+    this.graph = config.graph === 'gin' ? new GraphEncoder(shape.graphWidth!, dim, config.channelHidden, config.depth, lin) : null;
+    this.head1 = lin('head1', dim + shape.extraWidth + (this.graph ? dim : 0), dim);
     this.head2 = lin('head2', dim, 1);
-    this.layers = [this.embed, ...this.blocks.flatMap((b) => [b.token1, b.token2, b.channel1, b.channel2].filter((l): l is BayesLinear => !!l)), this.head1, this.head2];
-    const norms = [...this.blocks.flatMap((b) => [b.tokenNorm, b.channelNorm].filter((n): n is LayerNorm => !!n)), this.finalNorm];
+    this.layers = [this.embed, ...this.blocks.flatMap((b) => [b.token1, b.token2, b.channel1, b.channel2].filter((l): l is BayesLinear => !!l)),
+      ...(this.graph?.layers ?? []), this.head1, this.head2];
+    const norms = [...this.blocks.flatMap((b) => [b.tokenNorm, b.channelNorm].filter((n): n is LayerNorm => !!n)), ...(this.graph?.norms ?? []), this.finalNorm];
     this.all = [...this.layers.flatMap((l) => l.params()), ...norms.flatMap((n) => [n.gamma, n.beta])];
   }
 
@@ -123,17 +122,22 @@ export class Mabn {
   }
 
   /** One score per cell, [B]. `noise`: one weight sample drawn from it; null: mean weights. */
-  forward(tokens: tf.Tensor3D, mask: tf.Tensor2D, extra: tf.Tensor2D | null, noise: Rng | null): tf.Tensor1D {
-    return this.head(this.pooled(tokens, mask, noise), extra, noise);
+  forward(tokens: tf.Tensor3D, mask: tf.Tensor2D, extra: tf.Tensor2D | null, noise: Rng | null, graph: CellGraphTensors | null = null): tf.Tensor1D {
+    return this.head(this.pooled(tokens, mask, noise), extra, noise, graph);
   }
 
-  /** Score from a pooled embedding and the cell-level inputs, [B]. Separate from pooled() so
-   * prediction can pool once per harvested row and score every cell that shares it. */
-  head(pooled: tf.Tensor2D, extra: tf.Tensor2D | null, noise: Rng | null): tf.Tensor1D {
+  /** Score from a pooled embedding, the cell-level inputs and (model.graph) the cells' graphs, [B].
+   * Separate from pooled() so prediction can pool once per harvested row and score every cell that
+   * shares it. */
+  head(pooled: tf.Tensor2D, extra: tf.Tensor2D | null, noise: Rng | null, graph: CellGraphTensors | null = null): tf.Tensor1D {
     let h = pooled;
     if (this.shape.extraWidth > 0) {
       if (!extra) throw new Error('model expects cell-level inputs');
       h = tf.concat([h, extra], 1);
+    }
+    if (this.graph) {
+      if (!graph) throw new Error('model expects cell graphs');
+      h = tf.concat([h, this.graph.encode(graph.features, graph.adjacency, graph.mask, noise)], 1);
     }
     const out = this.head2.apply(gelu(this.head1.apply(h, noise)) as tf.Tensor2D, noise);
     return tf.reshape(out, [-1]) as tf.Tensor1D;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, randomSource, type Rng } from '../random.ts';
 import { zScores } from '../util/stats.ts';
 import type { Features } from './features.ts';
-import type { Mabn } from './mabn.ts';
+import type { CellGraphTensors, Mabn, MabnShape } from './mabn.ts';
 
 const PREDICT_CHUNK = 1024;
 
@@ -13,7 +13,24 @@ export function scoreCells(model: Mabn, f: Features, noise: Rng | null): tf.Tens
   const tokens = tf.tensor3d(f.tokens, [f.rows, f.slots, f.width]);
   const mask = tf.tensor2d(f.mask, [f.rows, f.slots]);
   const pooled = tf.gather(model.pooled(tokens, mask, noise), tf.tensor1d(f.row, 'int32')) as tf.Tensor2D;
-  return model.head(pooled, f.extraWidth ? tf.tensor2d(f.extra, [f.n, f.extraWidth]) : null, noise);
+  return model.head(pooled, f.extraWidth ? tf.tensor2d(f.extra, [f.n, f.extraWidth]) : null, noise, graphTensors(f, 0, f.n));
+}
+
+/** The model input sizes of f. */
+export function inputShape(f: Features): MabnShape {
+  return { slots: f.slots, width: f.width, extraWidth: f.extraWidth, ...(f.graph ? { graphNodes: f.graph.nodes, graphWidth: f.graph.width } : {}) };
+}
+
+/** Cells a…b−1 of f's graphs as tensors (null when the features carry none). */
+function graphTensors(f: Features, a: number, b: number): CellGraphTensors | null {
+  const g = f.graph;
+  if (!g) return null;
+  const G = g.nodes, W = g.width;
+  return {
+    features: tf.tensor3d(g.features.subarray(a * G * W, b * G * W), [b - a, G, W]),
+    adjacency: tf.tensor3d(g.adjacency.subarray(a * G * G, b * G * G), [b - a, G, G]),
+    mask: tf.tensor2d(g.mask.subarray(a * G, b * G), [b - a, G]),
+  };
 }
 
 /** Scores of every cell of f in chunks, with one weight draw: the noise streams are re-seeded per
@@ -33,7 +50,7 @@ function scoreAll(model: Mabn, f: Features, body: () => Rng | null, head: () => 
   for (let a = 0; a < f.n; a += PREDICT_CHUNK) {
     const b = Math.min(f.n, a + PREDICT_CHUNK);
     const out = tf.tidy(() => model.head(tf.gather(table, tf.tensor1d(f.row.subarray(a, b), 'int32')) as tf.Tensor2D,
-      E ? tf.tensor2d(f.extra.subarray(a * E, b * E), [b - a, E]) : null, head()));
+      E ? tf.tensor2d(f.extra.subarray(a * E, b * E), [b - a, E]) : null, head(), graphTensors(f, a, b)));
     scores.set(out.dataSync(), a);
     out.dispose();
   }

@@ -13,8 +13,7 @@ import { OFFICIAL_FIXED_KEYS, type TrainConfig } from './config.ts';
 import { buildDataset, loadHarvest, loadTruth, restrictCells, selectProxies, splitDataset, subsetDataset, type Split, type Dataset, type Harvest, type TruthTable } from './dataset.ts';
 import { applyFeatures, fitFeatures, selectCells, type FeatureState } from './features.ts';
 import { fitMember, type FitPlan } from './fit.ts';
-import type { MabnShape } from './mabn.ts';
-import { blendScores, predict } from './predict.ts';
+import { blendScores, inputShape, predict } from './predict.ts';
 import { writePredictions } from './predictions.ts';
 import { baselineReports, fitRunForest, meanProxyRank, targetTaus, type TrainMetrics } from './report.ts';
 import { createRunDir } from './run-dir.ts';
@@ -61,7 +60,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const yTrainAll = cfg.target.train === 'val' ? ds.val : ds.test;
   const yEvalAll = cfg.target.eval === 'val' ? ds.val : ds.test;
 
-  const state = fitFeatures(ds, split.train, cfg.features as FeatureState['config']);
+  const state = fitFeatures(ds, split.train, { ...cfg.features, graphNodes: cfg.model.graph === 'gin' } as FeatureState['config']);
   const all = Array.from({ length: ds.archs.length }, (_, i) => i);
   const feats = applyFeatures(ds, all, state);
   const trainF = selectCells(feats, split.train);
@@ -73,7 +72,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const yTrain = pick(yTrainAll, split.train);
   const yTest = pick(yEvalAll, split.test);
 
-  const shape: MabnShape = { slots: feats.slots, width: feats.width, extraWidth: feats.extraWidth };
+  const shape = inputShape(feats);
   const proxies = { node: harvest.nodeProxies, network: harvest.networkProxies };
   const init = cfg.init.run ? initialWeights(cfg.init.run, cfg.model, shape, proxies) : null;
 

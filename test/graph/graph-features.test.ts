@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { edgeCellGraph, inputOutputPaths } from '../../src/graph/cell-graph.ts';
 import { cellGraphFeatures, graphFeatures } from '../../src/graph/graph-features.ts';
+import { graphInputs, graphVocabulary, selectGraphInputs } from '../../src/graph/graph-inputs.ts';
 import { getSpace } from '../../src/spaces/index.ts';
 import { NB201_EDGES } from '../../src/spaces/nb201/cell.ts';
 
@@ -55,6 +56,25 @@ test('NB101 cells have a graph too; a space without one is a one-line error', ()
   const f = cellGraphFeatures(nb101, arch);
   assert.is(f.length, 7 * 5 + 3);
   assert.throws(() => cellGraphFeatures(getSpace('autoformer'), 'x'), /has no cell graph/);
+});
+
+test('graph inputs: op one-hot, depth from input and to output, adjacency, padding mask', () => {
+  const vocab = graphVocabulary(nb201);
+  const g = graphInputs(nb201, [ARCH, ARCH], 9, vocab);
+  const W = vocab.length + 2;
+  assert.is(g.width, W);
+  const graph = nb201.cellGraph!.of(ARCH);
+  // Node 1 (conv3x3 on 0→1): depth 1 from the input; longest way to the output conv3 → skip → conv1 → out = 3.
+  const node = (c: number, v: number) => Array.from(g.features.subarray((c * 9 + v) * W, (c * 9 + v + 1) * W));
+  assert.is(graph.ops[1], 'nor_conv_3x3');
+  assert.is(node(0, 1)[vocab.indexOf('nor_conv_3x3')], 1);
+  assert.equal(node(0, 1).slice(-2), [1 / 8, 3 / 8]);
+  assert.equal(node(0, 0).slice(-2), [0, 4 / 8], 'the input: the longest path has 4 edges');
+  assert.equal(Array.from(g.mask.subarray(0, 9)), [1, 1, 1, 1, 1, 1, 1, 1, 0], 'eight nodes, one padding');
+  assert.is(g.adjacency[0 * 9 + 1], 1, 'input → conv3x3');
+  assert.is(g.adjacency[1 * 9 + 0], 0);
+  const one = selectGraphInputs(g, [1]);
+  assert.equal(Array.from(one.features), Array.from(g.features.subarray(9 * W)));
 });
 
 test.run();

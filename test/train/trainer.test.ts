@@ -517,6 +517,17 @@ test('split.cells: the valid or unique cells only, for training and test; featur
   assert.ok(Math.abs(ev.report!.kendall - r.metrics.test.kendall) < 1e-12);
 });
 
+test('model.graph "gin": a graph encoder reads the cell graphs; eval reproduces the run; unknown encoders are refused (synthetic)', async () => {
+  const r = await train(baseConfig({ name: 'gin', model: { dim: 8, depth: 1, tokenHidden: 8, channelHidden: 8, mcSamples: 0, rho0: -3, graph: 'gin' } }), quiet);
+  const ckpt = JSON.parse(readFileSync(join(r.dir, 'checkpoint.json'), 'utf8'));
+  assert.is(ckpt.shape.graphNodes, 8);
+  assert.ok(Object.keys(ckpt.weights).some((k) => k.startsWith('graph.round0.')));
+  const want = tableFromIPC(readFileSync(join(r.dir, 'predictions.arrow'))).getChild('mean')!.toArray() as Float64Array;
+  const ev = evaluateRun(r.dir, { truth });
+  ev.mean.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-9, `cell ${i}`));
+  assert.throws(() => resolveConfig({ harvest: { path: harvestPath }, model: { graph: 'gcn' } }), /model\.graph/);
+});
+
 test('parzc search and eval CLIs on a run: held-out pool, one-line errors (synthetic statistics, real NB201 accuracies)', async () => {
   // The synthetic harvest holds real NB201 arch strings, so the CLI's own NB201 ground truth applies.
   const run = await train(baseConfig({ name: 'cli-search' }), quiet);
