@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import type { BackendName } from '../src/backend/select.ts';
 import { loadImageBatch } from '../src/data/cifar.ts';
 import { projectRoot } from '../src/data/paths.ts';
-import { UserError } from '../src/errors.ts';
+import { runScript, UserError } from '../src/errors.ts';
 import { harvest, journalPath } from '../src/harvest/run.ts';
 import type { HarvestSettings } from '../src/harvest/settings.ts';
 import { enumerateNb201 } from '../src/spaces/nb201/cell.ts';
@@ -208,14 +208,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  if (e instanceof UserError) {
-    process.stderr.write(`bench-harvest: error: ${e.message}\n`);
-    process.exitCode = 2;
-  } else {
-    process.stderr.write(`bench-harvest: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  }
-}
+await runScript('bench-harvest', main);

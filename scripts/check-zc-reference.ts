@@ -21,7 +21,7 @@ import type { BackendName } from '../src/backend/select.ts';
 import { readBenchmarkFile } from '../src/data/benchmark-file.ts';
 import { loadImageBatch } from '../src/data/cifar.ts';
 import { projectRoot, resolveDataFile } from '../src/data/paths.ts';
-import { UserError } from '../src/errors.ts';
+import { runScript, UserError } from '../src/errors.ts';
 import { kendallTauB, spearman } from '../src/eval/metrics.ts';
 import { harvest, journalPath } from '../src/harvest/run.ts';
 import { settingsKey, type HarvestSettings } from '../src/harvest/settings.ts';
@@ -409,14 +409,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-try {
-  process.exitCode = await main();
-} catch (e) {
-  if (e instanceof UserError) {
-    process.stderr.write(`check-zc-reference: error: ${e.message}\n`);
-    process.exitCode = 2;
-  } else {
-    process.stderr.write(`check-zc-reference: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  }
-}
+await runScript('check-zc-reference', main);

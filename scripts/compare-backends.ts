@@ -4,7 +4,7 @@
 // internet ../shared/tools/tfjs-node-from-wheel.sh).
 import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName } from '../src/backend/select.ts';
-import { UserError } from '../src/errors.ts';
+import { runScript } from '../src/errors.ts';
 import { createCellMeasurer } from '../src/harvest/measure-cell.ts';
 import { makePlan } from '../src/harvest/plan.ts';
 import type { CellRecord } from '../src/harvest/record.ts';
@@ -19,7 +19,7 @@ const { values: args } = parseArgs({
   },
 });
 
-try {
+await runScript('compare-backends', async () => {
   const settings: HarvestSettings = {
     space: 'nb201', dataset: 'cifar10', archs: args.archs!, proxies: args.proxies!.split(','), batchSize: 16,
     microBatch: 16, seed: 0, shard: null,
@@ -61,10 +61,4 @@ try {
     }));
     console.log(`| ${p.name} (network) | ${worst.toExponential(2)} | |`);
   });
-} catch (e) {
-  if (e instanceof UserError) {
-    process.stderr.write(`compare-backends: error: ${e.message}\n`);
-    process.exit(2);
-  }
-  throw e;
-}
+});
