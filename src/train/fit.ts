@@ -2,11 +2,11 @@
 // forest target, then the labelled epochs with τ monitored on held-out cells and curves to TensorBoard.
 import * as tf from '@tensorflow/tfjs';
 import { kendallTauB, spearman } from '../eval/metrics.ts';
+import { formatDuration } from '../harvest/progress.ts';
 import { deriveSeed, randomSource, shuffle, type Rng } from '../random.ts';
 import type { SummaryWriter } from '../tensorboard/writer.ts';
 import type { Param } from './bayes.ts';
-import type { Checkpoint } from './checkpoint.ts';
-import { memberSeed } from './checkpoint.ts';
+import { memberSeed, type Checkpoint } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { selectCells, type Features } from './features.ts';
 import { diffKendallLoss, marginRankingLoss, mseLoss, pairwiseLogisticLoss } from './losses.ts';
@@ -126,16 +126,11 @@ export function fitMember(k: number, plan: FitPlan): Mabn {
     if (progress) {
       const elapsed = (Date.now() - plan.started) / 1000;
       const eta = (elapsed / (k * cfg.optim.epochs + epoch)) * ((K - k) * cfg.optim.epochs - epoch);
-      const line = `${who}epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test (${plan.monitor.f.n} cells) ${last.testTau.toFixed(3)} ETA ${fmtTime(eta)}`;
+      const line = `${who}epoch ${epoch}/${cfg.optim.epochs} loss ${loss.toFixed(4)} τ train ${last.trainTau.toFixed(3)} test (${plan.monitor.f.n} cells) ${last.testTau.toFixed(3)} ETA ${formatDuration(eta)}`;
       if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K${epoch === cfg.optim.epochs ? '\n' : ''}`);
       else if (epoch % 10 === 0 || epoch === cfg.optim.epochs) process.stderr.write(line + '\n');
     }
   }
   optim.dispose();
   return model;
-}
-
-function fmtTime(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
 }
