@@ -224,7 +224,10 @@ export function restrictCells(ds: Dataset, set: string): Dataset {
   let keep: (arch: string) => boolean;
   if (set === 'unique') {
     const seen = new Set<string>();
-    keep = (a) => !seen.has(space.isomorphismKey(a)) && !!seen.add(space.isomorphismKey(a));
+    keep = (a) => {
+      const key = space.isomorphismKey(a);
+      return !seen.has(key) && !!seen.add(key);
+    };
   } else {
     const subset = space.subsets?.[set];
     if (!subset) throw new UserError(`split.cells "${set}": the ${space.name} space names no such cell set (it has: all, unique${Object.keys(space.subsets ?? {}).map((k) => `, ${k}`).join('')})`);

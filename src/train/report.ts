@@ -1,13 +1,13 @@
 // What a run reports next to MABN: the run's random forest (also the warm-up teacher, the ensemble's
-// and the blend's partner), every summed proxy alone, ridge, and the typed metrics.json.
+// and the blend's partner), every proxy alone, ridge, τ against each target, and the typed metrics.json.
 import { averageRanks, kendallTauB, rankingReport, type RankingReport } from '../eval/metrics.ts';
+import { cellGraphFeatures } from '../graph/graph-features.ts';
+import { storedForm } from '../proxies/stored-form.ts';
 import { deriveSeed } from '../random.ts';
 import { pick } from '../util/stats.ts';
 import { fitForest, fitRidge, predictForest, predictRidge, type Forest } from './baselines.ts';
 import type { TrainConfig } from './config.ts';
 import type { Dataset } from './dataset.ts';
-import { cellGraphFeatures } from '../graph/graph-features.ts';
-import { storedForm } from '../proxies/stored-form.ts';
 import { nodeAggregates, signedLog, summedProxies, typedSummedProxies, type FeatureState } from './features.ts';
 
 export interface TargetTaus {
@@ -67,7 +67,7 @@ export interface RunForest {
 }
 
 /** The run's random forest: fitted on the training cells with the run's forest inputs (the per-type sums
- * too when the features have them), and its score of every cell. It is the warm-up teacher, the
+ * and graph features too when the features have them), and its score of every cell. It is the warm-up teacher, the
  * ensemble's partner and the blend's. */
 export function fitRunForest(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[], yTrainAll: Float64Array, state: FeatureState): RunForest {
   return fitForestOn(cfg, ds, trainCells, yTrainAll, forestInputs(ds, state));
@@ -78,9 +78,9 @@ function fitForestOn(cfg: TrainConfig, ds: Dataset, trainCells: readonly number[
   return { forest, scores: predictForest(forest, X) };
 }
 
-/** Baselines on the trainer's split: each proxy alone (node proxies aggregated over the nodes as published), ridge on the summed proxies, and the random
- * forest on summed proxies + op encoding. When the run's forest also reads the
- * per-type sums or the graph features it is reported as `randomForestRun`. */
+/** Baselines on the trainer's split: each proxy alone (node proxies aggregated over the nodes as
+ * published), ridge on the summed proxies, and the random forest on summed proxies + op encoding. When
+ * the run's forest also reads the per-type sums or the graph features it is reported as `randomForestRun`. */
 export function baselineReports(cfg: TrainConfig, ds: Dataset, split: { train: number[]; test: number[] }, yTrainAll: Float64Array, yEvalAll: Float64Array, runForest: RunForest, state: FeatureState): BaselineReports {
   const h = ds.harvest;
   const yTest = pick(yEvalAll, split.test);
